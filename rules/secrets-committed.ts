@@ -1,0 +1,32 @@
+import { defineRule } from '../src/engine/rule.js';
+import { resourcesOf } from '../src/model/model.js';
+import { isPlaceholder } from '../src/analysis/secrets.js';
+
+export default defineRule({
+  id: 'secrets-committed',
+  title: 'Secret with clear-text data committed',
+  severity: 'high',
+  rationale:
+    "A `Secret` manifest with `data` or `stringData` puts the credential in the repository's history for everyone who can read it. `data` is base64, an encoding anyone can reverse, not encryption.",
+  remediation:
+    'Remove the values from the repository and rotate them. Keep secrets encrypted (SOPS, Sealed Secrets) or fetch them at run time (External Secrets Operator, Vault).',
+  precision: 'high',
+  tags: ['kubernetes', 'secrets'],
+  *check(model) {
+    for (const secret of resourcesOf(model, 'Secret', [''])) {
+      // SOPS keeps its metadata beside the encrypted values.
+      if (secret.root.get('sops') !== undefined) continue;
+      const maps = ['data', 'stringData'].map((field) => secret.root.get(field)).filter((m) => m?.isMap);
+      const filled = maps.flatMap((m) => m?.entries() ?? []).filter(([, v]) => !isPlaceholder(v.value));
+      if (filled.length === 0) continue;
+      const firstMap = maps.find((m) => m?.entries().some(([, v]) => !isPlaceholder(v.value)));
+      const firstKey = firstMap?.entries()[0]?.[1];
+      if (!firstKey) continue;
+      const keys = filled.map(([k]) => k);
+      yield {
+        at: firstKey.keyLoc,
+        message: `Secret "${secret.namespace}/${secret.name}" commits ${keys.length} value${keys.length === 1 ? '' : 's'} in clear (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}); base64 is not encryption.`,
+      };
+    }
+  },
+});

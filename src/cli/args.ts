@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../engine/errors.js';
+import { FORMATS, type Format } from '../report/report.js';
+import type { Severity } from '../engine/rule.js';
+
+export type FailOn = Severity | 'none';
+export const CONNECTIVITY_FORMATS = ['text', 'json', 'md', 'mermaid'] as const;
+export type ConnectivityFormat = (typeof CONNECTIVITY_FORMATS)[number];
+
+export interface CliOptions {
+  command: 'lint' | 'connectivity' | 'help' | 'version' | 'list-rules';
+  paths: string[];
+  format: string | undefined;
+  outputFile: string | undefined;
+  config: string | undefined;
+  namespace: string | undefined;
+  failOn: FailOn | undefined;
+  stdinFilename: string | undefined;
+  debug: boolean;
+}
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        'output-file': { type: 'string', short: 'o' },
+        config: { type: 'string', short: 'c' },
+        namespace: { type: 'string' },
+        'fail-on': { type: 'string' },
+        'stdin-filename': { type: 'string' },
+        'list-rules': { type: 'boolean' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}\nRun \`nsl-lint --help\` for usage.`);
+  }
+  const { values, positionals } = parsed;
+  let paths = positionals;
+  let command: CliOptions['command'] = 'lint';
+  if (paths[0] === 'connectivity') {
+    command = 'connectivity';
+    paths = paths.slice(1);
+  }
+  if (values['list-rules']) command = 'list-rules';
+  if (values.version) command = 'version';
+  if (values.help) command = 'help';
+
+  const format = values.format;
+  const allowed: readonly string[] = command === 'connectivity' ? CONNECTIVITY_FORMATS : FORMATS;
+  if (format !== undefined && !allowed.includes(format)) {
+    throw new UsageError(`unknown format "${format}"; expected one of: ${allowed.join(', ')}`);
+  }
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && !['low', 'medium', 'high', 'none'].includes(failOn)) {
+    throw new UsageError(`--fail-on takes low, medium, high or none, not "${failOn}"`);
+  }
+  if (paths.includes('-') && paths.length > 1) throw new UsageError('`-` (standard input) cannot be combined with other paths');
+  if (values['stdin-filename'] !== undefined && !paths.includes('-')) throw new UsageError('--stdin-filename goes with `-` as the path');
+  return {
+    command,
+    paths: paths.length ? paths : ['.'],
+    format,
+    outputFile: values['output-file'],
+    config: values.config,
+    namespace: values.namespace,
+    failOn: failOn as FailOn | undefined,
+    stdinFilename: values['stdin-filename'],
+    debug: values.debug ?? false,
+  };
+}
+
+export function isLintFormat(f: string): f is Format {
+  return (FORMATS as readonly string[]).includes(f);
+}

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { RULES } from '../../rules/index.js';
+import { defaultConfig, findConfigFile, loadConfig, type Config } from '../engine/config.js';
+import { ConfigError, UsageError } from '../engine/errors.js';
+import { SEVERITY_RANK } from '../engine/finding.js';
+import { lint } from '../engine/lint.js';
+import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
+import { github } from '../report/github.js';
+import { json } from '../report/json.js';
+import type { ReportInput } from '../report/report.js';
+import { sarif } from '../report/sarif.js';
+import { stylish } from '../report/stylish.js';
+import { TOOL } from '../version.js';
+import { HELP } from './help.js';
+import { isLintFormat, parseCliArgs, type CliOptions } from './args.js';
+
+/** The process around the CLI, injectable for tests. */
+export interface CliIO {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  readStdin: () => string;
+}
+
+export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
+
+/** Run the CLI; returns the exit code. Never throws. */
+export function main(argv: string[], io: CliIO): number {
+  let options: CliOptions | undefined;
+  try {
+    options = parseCliArgs(argv);
+    return execute(options, io);
+  } catch (err) {
+    if (err instanceof UsageError) io.stderr.write(`nsl-lint: ${err.message}\n`);
+    else if (err instanceof ConfigError) io.stderr.write(`nsl-lint: config error: ${err.describe()}\n`);
+    else {
+      const debug = options?.debug ?? argv.includes('--debug');
+      io.stderr.write(`nsl-lint: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+      io.stderr.write(debug ? `${(err as Error)?.stack ?? ''}\n` : 'Run again with --debug to see the stack trace.\n');
+    }
+    return EXIT.error;
+  }
+}
+
+function execute(options: CliOptions, io: CliIO): number {
+  if (options.command === 'help') return write(io, HELP);
+  if (options.command === 'version') return write(io, `${TOOL.version}\n`);
+  const config = resolveConfig(options, io.cwd);
+  if (options.command === 'list-rules') return write(io, listRules(config));
+
+  const stdin = options.paths[0] === '-' ? { path: options.stdinFilename ?? 'stdin.yaml', text: io.readStdin() } : undefined;
+  const long = io.stderr.isTTY === true && !io.env['CI'];
+  const result = lint({
+    paths: options.paths,
+    cwd: io.cwd,
+    config,
+    rules: RULES,
+    ...(stdin ? { stdin: { path: toPosixRelative(findRepositoryRoot(io.cwd), path.resolve(io.cwd, stdin.path)), text: stdin.text } } : {}),
+    ...(long ? { progress: (m: string) => io.stderr.write(`nsl-lint: ${m}…\n`) } : {}),
+  });
+
+  if (options.command === 'connectivity') {
+    throw new UsageError('the connectivity command is not available in this build');
+  }
+
+  const format = options.format ?? 'stylish';
+  if (!isLintFormat(format)) throw new UsageError(`unknown format "${format}"`);
+  const toFile = options.outputFile !== undefined;
+  const input: ReportInput = {
+    findings: result.findings,
+    notices: result.notices,
+    rules: result.rules,
+    filesChecked: result.model.files.length,
+    tool: TOOL,
+    root: result.root,
+    color: !toFile && useColor(io.stdout.isTTY === true, io.env),
+  };
+  const text = { stylish, json, sarif, github }[format](input);
+  if (toFile) {
+    const target = path.resolve(io.cwd, options.outputFile as string);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  } else {
+    io.stdout.write(text);
+  }
+  if (format !== 'sarif' && format !== 'json') {
+    for (const n of result.notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${n.file}: ` : ''}${n.message}\n`);
+  }
+  const failOn = options.failOn ?? config.failOn ?? 'low';
+  if (failOn === 'none') return EXIT.ok;
+  const threshold = SEVERITY_RANK[failOn];
+  return result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
+}
+
+function resolveConfig(options: CliOptions, cwd: string): Config {
+  const file = findConfigFile(cwd, options.config);
+  const ids = new Set(RULES.map((r) => r.id));
+  const config = file ? loadConfig(file, displayPath(cwd, file), ids) : defaultConfig();
+  if (options.namespace !== undefined) config.defaultNamespace = options.namespace;
+  return config;
+}
+
+function displayPath(cwd: string, abs: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel.startsWith('..') ? abs : rel.split(path.sep).join('/');
+}
+
+function listRules(config: Config): string {
+  const width = Math.max(...RULES.map((r) => r.id.length));
+  const lines = RULES.map((r) => {
+    const setting = config.rules[r.id];
+    const off = setting === 'off' || (typeof setting === 'object' && setting.enabled === false);
+    const severity = typeof setting === 'string' && setting !== 'on' && setting !== 'off' ? setting : typeof setting === 'object' && setting.severity ? setting.severity : r.severity;
+    return `${r.id.padEnd(width)}  ${(off ? 'off' : severity).padEnd(6)}  ${r.title}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** NO_COLOR wins; FORCE_COLOR forces (0 or false turns it off); else colour only on a terminal. */
+export function useColor(isTTY: boolean, env: Record<string, string | undefined>): boolean {
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return isTTY;
+}
+
+function write(io: CliIO, text: string): number {
+  io.stdout.write(text);
+  return EXIT.ok;
+}

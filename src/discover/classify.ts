@@ -1,0 +1,42 @@
+import path from 'node:path';
+
+/** What a file is read as. Discovery decides by name first and by a look at content second. */
+export type FileKind = 'manifest' | 'shell' | 'iptables-save' | 'nft' | 'wireguard' | 'sshd';
+
+const FIREWALL_COMMAND = /(^|[\s;&|`(/"'])(iptables|ip6tables|iptables-legacy|iptables-nft|ip6tables-legacy|ip6tables-nft|nft)(\s|$|["'])/m;
+const SAVE_TABLE = /^\s*\*(filter|nat|mangle|raw|security)\s*$/m;
+
+/** Kind by name alone, or `needs-content` when only the text can tell. */
+export function kindByName(relPath: string): FileKind | 'needs-content' | undefined {
+  const base = path.posix.basename(relPath);
+  const ext = path.posix.extname(base).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml' || ext === '.json' || base === 'Kustomization') return 'manifest';
+  if (base === 'sshd_config' || (ext === '.conf' && path.posix.basename(path.posix.dirname(relPath)) === 'sshd_config.d')) return 'sshd';
+  if (base === 'rules.v4' || base === 'rules.v6' || ext === '.v4' || ext === '.v6') return 'iptables-save';
+  if (ext === '.nft' || base === 'nftables.conf') return 'nft';
+  if (ext === '.sh' || ext === '.bash' || ext === '.rules' || ext === '.conf' || ext === '') return 'needs-content';
+  return undefined;
+}
+
+/** Kind from content, for names that do not settle it. */
+export function kindByContent(relPath: string, text: string): FileKind | undefined {
+  const base = path.posix.basename(relPath);
+  const ext = path.posix.extname(base).toLowerCase();
+  const firstLine = text.slice(0, 200).split('\n', 1)[0] ?? '';
+  if (ext === '.rules') return /^iptables.*\.rules$|^ip6tables.*\.rules$/.test(base) || SAVE_TABLE.test(text) ? 'iptables-save' : undefined;
+  if (ext === '.conf') return /^\s*\[Interface\]\s*$/m.test(text) ? 'wireguard' : undefined;
+  if (/^#!.*\bnft\b.*-f/.test(firstLine)) return 'nft';
+  const shellName = ext === '.sh' || ext === '.bash';
+  const shellBang = /^#!.*\b(ba|da|k|z)?sh\b/.test(firstLine);
+  if ((shellName || shellBang) && FIREWALL_COMMAND.test(text)) return 'shell';
+  if (ext === '' && SAVE_TABLE.test(firstStatement(text))) return 'iptables-save';
+  return undefined;
+}
+
+function firstStatement(text: string): string {
+  for (const line of text.split('\n', 50)) {
+    const t = line.trim();
+    if (t && !t.startsWith('#')) return t;
+  }
+  return '';
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { kindByContent, kindByName, type FileKind } from './classify.js';
+import type { Notice } from '../engine/notice.js';
+import { UsageError } from '../engine/errors.js';
+
+export interface SourceFile {
+  /** Repository-relative POSIX path: the identity used in findings and ordering. */
+  path: string;
+  abs: string;
+  kind: FileKind;
+  text: string;
+}
+
+export interface DiscoverOptions {
+  /** Paths to check: files or directories, absolute or relative to `cwd`. */
+  paths: string[];
+  cwd: string;
+  /** Repository root: findings are reported relative to it. */
+  root: string;
+  /** Extra gitignore-style patterns, relative to the root. */
+  ignore: string[];
+}
+
+const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
+/** nsl-lint's own config is not an input. */
+const CONFIG_NAMES = new Set(['.nsl-lint.yaml', '.nsl-lint.yml']);
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** The git top level above `dir`, else `dir` itself. */
+export function findRepositoryRoot(dir: string): string {
+  let current = path.resolve(dir);
+  for (;;) {
+    if (fs.existsSync(path.join(current, '.git'))) return current;
+    const parent = path.dirname(current);
+    if (parent === current) return path.resolve(dir);
+    current = parent;
+  }
+}
+
+export function toPosixRelative(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+/** Files to check, in path order (repository-relative POSIX path, code-point order). */
+export function discover(options: DiscoverOptions): { files: SourceFile[]; notices: Notice[] } {
+  const notices: Notice[] = [];
+  const found = new Map<string, SourceFile>();
+  const configIgnore = ignore().add(options.ignore);
+
+  const consider = (abs: string, explicit: boolean): void => {
+    const rel = toPosixRelative(options.root, abs);
+    if (found.has(rel)) return;
+    if (!explicit && !rel.startsWith('../') && configIgnore.ignores(rel)) return;
+    const byName = kindByName(rel);
+    if (byName === undefined && !explicit) return;
+    let text: string;
+    try {
+      const stat = fs.statSync(abs);
+      if (stat.size > MAX_FILE_BYTES) {
+        notices.push({ level: 'warning', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
+        return;
+      }
+      text = fs.readFileSync(abs, 'utf8');
+    } catch (err) {
+      notices.push({ level: 'error', file: rel, message: `could not read file: ${(err as Error).message}` });
+      return;
+    }
+    const kind = byName === 'needs-content' || byName === undefined ? kindByContent(rel, text) : byName;
+    if (kind === undefined) {
+      if (explicit) notices.push({ level: 'note', file: rel, message: 'not a recognised input; skipped' });
+      return;
+    }
+    found.set(rel, { path: rel, abs, kind, text });
+  };
+
+  for (const given of options.paths) {
+    const abs = path.resolve(options.cwd, given);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      throw new UsageError(`no such file or directory: ${given}`);
+    }
+    if (stat.isDirectory()) walk(abs, gitignoresAbove(options.root, abs), options.root, (file) => consider(file, false));
+    else consider(abs, true);
+  }
+
+  const files = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, notices };
+}
+
+interface ScopedIgnore {
+  dir: string;
+  rules: Ignore;
+}
+
+function loadGitignore(dir: string): ScopedIgnore | undefined {
+  const file = path.join(dir, '.gitignore');
+  try {
+    return { dir, rules: ignore().add(fs.readFileSync(file, 'utf8')) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `.gitignore` files between the repository root and `dir` also apply inside `dir`. */
+function gitignoresAbove(root: string, dir: string): ScopedIgnore[] {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return [];
+  const scopes: ScopedIgnore[] = [];
+  let current = root;
+  const parts = rel ? rel.split(path.sep) : [];
+  for (let i = 0; i < parts.length; i++) {
+    const scope = loadGitignore(current);
+    if (scope) scopes.push(scope);
+    current = path.join(current, parts[i] as string);
+  }
+  return scopes;
+}
+
+function isIgnored(scopes: ScopedIgnore[], abs: string, isDir: boolean): boolean {
+  for (const scope of scopes) {
+    const rel = path.relative(scope.dir, abs).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..')) continue;
+    if (scope.rules.ignores(isDir ? `${rel}/` : rel)) return true;
+  }
+  return false;
+}
+
+function walk(dir: string, inherited: ScopedIgnore[], root: string, visit: (file: string) => void): void {
+  const own = loadGitignore(dir);
+  const scopes = own ? [...inherited, own] : inherited;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (ALWAYS_SKIPPED.has(entry.name) || CONFIG_NAMES.has(entry.name)) continue;
+    const abs = path.join(dir, entry.name);
+    // Symlinked directories are not followed (no cycles, no escaping the repository).
+    const isDir = entry.isDirectory();
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && isRegularFile(abs));
+    if (!isDir && !isFile) continue;
+    if (isIgnored(scopes, abs, isDir)) continue;
+    if (isDir) walk(abs, scopes, root, visit);
+    else visit(abs);
+  }
+}
+
+function isRegularFile(abs: string): boolean {
+  try {
+    return fs.statSync(abs).isFile();
+  } catch {
+    return false;
+  }
+}
+

@@ -1,0 +1,7 @@
+/** Something the run wants the user to know that is not a finding (skipped files, partial reads). */
+export interface Notice {
+  level: 'note' | 'warning' | 'error';
+  message: string;
+  file?: string;
+  line?: number;
+}

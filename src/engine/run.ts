@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { Config, RuleSetting } from './config.js';
+import type { Finding } from './finding.js';
+import { isPathLocation, type Location, type Span } from './location.js';
+import type { Rule, Severity } from './rule.js';
+import type { Model } from '../model/model.js';
+import { YamlLocator } from '../parse/yaml.js';
+
+/** A rule as configured for this run. */
+export interface ActiveRule {
+  rule: Rule;
+  severity: Severity;
+}
+
+/** Rules that are on after the config, with their effective severity, in registry order. */
+export function activeRules(rules: readonly Rule[], config: Config): ActiveRule[] {
+  const out: ActiveRule[] = [];
+  for (const rule of rules) {
+    const setting: RuleSetting | undefined = config.rules[rule.id];
+    if (setting === 'off') continue;
+    if (typeof setting === 'object' && setting.enabled === false) continue;
+    let severity = rule.severity;
+    if (setting === 'low' || setting === 'medium' || setting === 'high') severity = setting;
+    else if (typeof setting === 'object' && setting.severity) severity = setting.severity;
+    out.push({ rule, severity });
+  }
+  return out;
+}
+
+/** Run every active rule over the model and locate what they report. */
+export function runRules(model: Model, rules: readonly ActiveRule[]): Finding[] {
+  const locator = new Locator(model);
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const { rule, severity } of rules) {
+    for (const report of rule.check(model)) {
+      const at = locator.resolve(report.at);
+      const key = `${rule.id}\0${at.file}\0${at.span.start.line}:${at.span.start.column}\0${report.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({
+        ruleId: rule.id,
+        severity,
+        message: report.message,
+        file: at.file,
+        span: at.span,
+        related: (report.related ?? []).map((r) => ({ ...locator.resolve(r.at), message: r.message })),
+        fingerprint: '',
+      });
+    }
+  }
+  findings.sort(compareFindings);
+  assignFingerprints(findings, locator);
+  return findings;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.span.start.line - b.span.start.line || a.span.start.column - b.span.start.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+
+/**
+ * The fingerprint hashes the rule, the file and the whitespace-folded text of the anchored
+ * line, plus how many earlier findings share all three: moving unrelated lines keeps it.
+ */
+function assignFingerprints(findings: Finding[], locator: Locator): void {
+  const occurrences = new Map<string, number>();
+  for (const f of findings) {
+    const lineText = locator.lineText(f.file, f.span.start.line).trim().replace(/\s+/g, ' ');
+    const base = `${f.ruleId}\0${f.file}\0${lineText}`;
+    const n = occurrences.get(base) ?? 0;
+    occurrences.set(base, n + 1);
+    f.fingerprint = createHash('sha256').update(`${base}\0${n}`).digest('hex').slice(0, 32);
+  }
+}
+
+/** Turns path locations into spans, parsing a file with positions only when it has findings. */
+class Locator {
+  private readonly texts = new Map<string, string>();
+  private readonly locators = new Map<string, YamlLocator>();
+  private readonly lines = new Map<string, string[]>();
+
+  constructor(model: Model) {
+    for (const f of model.files) this.texts.set(f.path, f.text);
+    if (model.config.source) this.texts.set(model.config.source.file, model.config.source.text);
+  }
+
+  resolve(loc: Location): { file: string; span: Span } {
+    if (!isPathLocation(loc)) return loc;
+    let locator = this.locators.get(loc.file);
+    if (!locator) {
+      locator = new YamlLocator(this.texts.get(loc.file) ?? '');
+      this.locators.set(loc.file, locator);
+    }
+    const span = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+    return { file: loc.file, span };
+  }
+
+  lineText(file: string, line: number): string {
+    let lines = this.lines.get(file);
+    if (!lines) {
+      lines = (this.texts.get(file) ?? '').split(/\r?\n/);
+      this.lines.set(file, lines);
+    }
+    return lines[line - 1] ?? '';
+  }
+}

@@ -1,0 +1,74 @@
+import type { Node } from './node.js';
+
+/** One Kubernetes object from the repository, with its resolved namespace. */
+export interface Resource {
+  apiVersion: string;
+  /** API group: the part of apiVersion before `/`, empty for the core group. */
+  group: string;
+  kind: string;
+  name: string;
+  /** Resolved namespace for namespaced kinds (metadata, kustomization, default); undefined for cluster-scoped ones. */
+  namespace: string | undefined;
+  file: string;
+  root: Node;
+  metadata: Node | undefined;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
+
+/** A workload and the pods it makes: what policies select. */
+export interface Workload {
+  resource: Resource;
+  kind: string;
+  name: string;
+  namespace: string;
+  podLabels: Record<string, string>;
+  /** Pod-template annotations (for a Pod, its own). */
+  podAnnotations: Record<string, string>;
+  /** NetworkPolicies never apply to pods on the host network. */
+  hostNetwork: boolean;
+  podSpec: Node | undefined;
+}
+
+/** What is known of a namespace's labels. */
+export interface NamespaceInfo {
+  name: string;
+  labels: Record<string, string>;
+  /** True when a `Namespace` object or the config defines it: its label set is then complete. */
+  labelsComplete: boolean;
+  /** The `Namespace` object, when the repository has one. */
+  object: Resource | undefined;
+}
+
+/** Kinds that live outside namespaces (a namespace set on them is meaningless). */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding',
+  'PriorityClass', 'IngressClass', 'GatewayClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'RuntimeClass', 'CSIDriver', 'VolumeAttachment',
+  'GlobalNetworkPolicy', 'GlobalNetworkSet', 'HostEndpoint', 'IPPool', 'BGPConfiguration', 'BGPPeer', 'FelixConfiguration',
+  'CiliumClusterwideNetworkPolicy', 'CiliumNode', 'CiliumIdentity', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
+  'ClusterIssuer', 'Kustomization', 'Component', 'List',
+]);
+
+export function isNamespacedKind(kind: string): boolean {
+  return !CLUSTER_SCOPED.has(kind) && !kind.endsWith('List');
+}
+
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/** The node holding the pod template's metadata and spec for a workload kind. */
+export function podTemplate(root: Node, kind: string): { meta: Node | undefined; spec: Node | undefined } {
+  if (kind === 'Pod') return { meta: root.get('metadata'), spec: root.get('spec') };
+  const template = kind === 'CronJob' ? root.get('spec', 'jobTemplate', 'spec', 'template') : root.get('spec', 'template');
+  return { meta: template?.get('metadata'), spec: template?.get('spec') };
+}
+
+/** `ns/name[Kind]`: how messages and maps name a workload. */
+export function workloadId(w: Workload): string {
+  return `${w.namespace}/${w.name}[${w.kind}]`;
+}

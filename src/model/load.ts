@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../engine/config.js';
+import type { Notice } from '../engine/notice.js';
+import type { SourceFile } from '../discover/discover.js';
+import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
+import { isHelmTemplate } from '../parse/helm.js';
+import { Node, isPlainObject } from './node.js';
+import { emptyHostModel } from './firewall.js';
+import { KustomizationIndex } from './kustomize.js';
+import { WORKLOAD_KINDS, apiGroup, isNamespacedKind, podTemplate, type NamespaceInfo, type Resource, type Workload } from './k8s.js';
+import type { Model, ParseErrorRecord } from './model.js';
+
+interface RawObject {
+  file: SourceFile;
+  node: Node;
+}
+
+/** Build the model from discovered files. Never throws for bad input: it becomes parse errors and notices. */
+export function loadModel(root: string, files: SourceFile[], config: Config, notices: Notice[] = []): Model {
+  const parseErrors: ParseErrorRecord[] = [];
+  const raw: RawObject[] = [];
+  for (const file of files) {
+    if (file.kind !== 'manifest') continue;
+    readManifest(file, raw, parseErrors, notices);
+  }
+
+  const kustomize = new KustomizationIndex(root, files);
+  const resources = raw.map(({ file, node }) => toResource(file, node, config, kustomize));
+  const model: Model = {
+    root,
+    config,
+    files,
+    resources,
+    workloads: resources.filter((r) => WORKLOAD_KINDS.has(r.kind) && r.group !== 'kustomize.config.k8s.io').map(toWorkload),
+    namespaces: collectNamespaces(resources, config),
+    parseErrors,
+    notices,
+    host: emptyHostModel(),
+  };
+  return model;
+}
+
+function readManifest(file: SourceFile, out: RawObject[], errors: ParseErrorRecord[], notices: Notice[]): void {
+  const isJson = file.path.toLowerCase().endsWith('.json');
+  if (!isJson && isHelmTemplate(file.path, file.text)) {
+    notices.push({ level: 'note', file: file.path, message: 'skipped Helm template (render it with `helm template` to check it)' });
+    return;
+  }
+  const parsed = isJson ? parseJsonStream(file.text) : parseYamlStream(file.text);
+  if (!parsed.ok) {
+    if (!isJson && file.text.includes('{{')) {
+      notices.push({ level: 'note', file: file.path, message: 'skipped template: `{{ }}` markup that is not YAML' });
+      return;
+    }
+    // JSON files are reported only when they look like manifests (tsconfig-style JSONC is not ours).
+    if (isJson && !file.text.includes('"apiVersion"')) return;
+    errors.push({ file: file.path, message: parsed.error.message, span: parsed.error.span });
+    return;
+  }
+  parsed.docs.forEach((value, doc) => {
+    const node = new Node(value, file.path, doc, []);
+    if (!isObject(node)) return;
+    const kind = node.get('kind')?.str() ?? '';
+    const items = node.get('items');
+    if (kind.endsWith('List') && items?.isSeq) {
+      for (const item of items.items()) if (isObject(item)) out.push({ file, node: item });
+    } else {
+      out.push({ file, node });
+    }
+  });
+}
+
+/** A Kubernetes object has string `apiVersion` and `kind`; anything else is not ours. */
+function isObject(node: Node): boolean {
+  if (!isPlainObject(node.value)) return false;
+  return typeof node.value['apiVersion'] === 'string' && typeof node.value['kind'] === 'string';
+}
+
+function toResource(file: SourceFile, root: Node, config: Config, kustomize: KustomizationIndex): Resource {
+  const apiVersion = root.get('apiVersion')?.str() ?? '';
+  const kind = root.get('kind')?.str() ?? '';
+  const metadata = root.get('metadata');
+  let namespace: string | undefined;
+  if (isNamespacedKind(kind)) {
+    namespace = metadata?.get('namespace')?.str() || kustomize.namespaceFor(file.path) || config.defaultNamespace;
+  }
+  return {
+    apiVersion,
+    group: apiGroup(apiVersion),
+    kind,
+    name: metadata?.get('name')?.str() ?? '',
+    namespace,
+    file: file.path,
+    root,
+    metadata,
+    labels: metadata?.get('labels')?.stringMap() ?? {},
+    annotations: metadata?.get('annotations')?.stringMap() ?? {},
+  };
+}
+
+function toWorkload(resource: Resource): Workload {
+  const { meta, spec } = podTemplate(resource.root, resource.kind);
+  return {
+    resource,
+    kind: resource.kind,
+    name: resource.name,
+    namespace: resource.namespace ?? 'default',
+    podLabels: meta?.get('labels')?.stringMap() ?? {},
+    podAnnotations: meta?.get('annotations')?.stringMap() ?? {},
+    hostNetwork: spec?.get('hostNetwork')?.value === true,
+    podSpec: spec,
+  };
+}
+
+/**
+ * Namespaces with what is known of their labels: every namespace has
+ * `kubernetes.io/metadata.name`; `Namespace` objects and the config add labels and make
+ * the set complete.
+ */
+function collectNamespaces(resources: Resource[], config: Config): Map<string, NamespaceInfo> {
+  const map = new Map<string, NamespaceInfo>();
+  const entry = (name: string): NamespaceInfo => {
+    let info = map.get(name);
+    if (!info) {
+      info = { name, labels: { 'kubernetes.io/metadata.name': name }, labelsComplete: false, object: undefined };
+      map.set(name, info);
+    }
+    return info;
+  };
+  for (const r of resources) {
+    if (r.kind === 'Namespace' && r.group === '' && r.name) {
+      const info = entry(r.name);
+      info.object ??= r;
+      info.labelsComplete = true;
+      Object.assign(info.labels, r.labels, { 'kubernetes.io/metadata.name': r.name });
+    } else if (r.namespace !== undefined) {
+      entry(r.namespace);
+    }
+  }
+  for (const [name, labels] of Object.entries(config.cluster.namespaceLabels)) {
+    const info = entry(name);
+    info.labelsComplete = true;
+    Object.assign(info.labels, labels, { 'kubernetes.io/metadata.name': name });
+  }
+  return map;
+}
+
+/** Read a file outside the discovered set (a parent kustomization); undefined when unreadable. */
+export function readTextFile(abs: string): string | undefined {
+  try {
+    return fs.readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function toAbs(root: string, rel: string): string {
+  return path.join(root, ...rel.split('/'));
+}
