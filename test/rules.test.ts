@@ -33,7 +33,10 @@ describe('every rule follows the house rules', () => {
     describe(rule.id, () => {
       it('has a kebab-case id with a layer prefix, equal to its file name', () => {
         expect(rule.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-        expect(META_RULES.includes(rule.id) || LAYER_PREFIXES.includes(rule.id.split('-')[0] ?? ''), `"${rule.id}" must start with one of ${LAYER_PREFIXES.join(', ')}-`).toBe(true);
+        expect(
+          META_RULES.includes(rule.id) || LAYER_PREFIXES.includes(rule.id.split('-')[0] ?? ''),
+          `"${rule.id}" must start with one of ${LAYER_PREFIXES.join(', ')}-`,
+        ).toBe(true);
         const source = fs.readFileSync(path.join(ROOT, 'rules', `${rule.id}.ts`), 'utf8');
         expect(source, `rules/${rule.id}.ts must define the rule with id "${rule.id}"`).toContain(`'${rule.id}'`);
       });
@@ -51,10 +54,14 @@ describe('every rule follows the house rules', () => {
         expect(dirs.length, `add fixtures/${rule.id}/ with files marked \`# expect: ${rule.id}\``).toBeGreaterThan(0);
         const marks = dirs.flatMap((d) => collectExpectations(path.join(FIXTURES, d))).filter((e) => e.ruleId === rule.id);
         expect(marks.length, `fixtures/${rule.id}/ needs at least one \`# expect: ${rule.id}\` marker (a firing case)`).toBeGreaterThan(0);
-        const hasQuiet = dirs.some((d) => d.includes('--quiet') || fs.readdirSync(path.join(FIXTURES, d), { recursive: true }).some((f) => {
-          const full = path.join(FIXTURES, d, String(f));
-          return String(f).includes('quiet') || (fs.statSync(full).isFile() && fs.readFileSync(full, 'utf8').includes('quiet-'));
-        }));
+        const hasQuiet = dirs.some(
+          (d) =>
+            d.includes('--quiet') ||
+            fs.readdirSync(path.join(FIXTURES, d), { recursive: true }).some((f) => {
+              const full = path.join(FIXTURES, d, String(f));
+              return String(f).includes('quiet') || (fs.statSync(full).isFile() && fs.readFileSync(full, 'utf8').includes('quiet-'));
+            }),
+        );
         expect(hasQuiet, `fixtures for ${rule.id} need a quiet case: an object, file or directory named quiet-…`).toBe(true);
       });
     });

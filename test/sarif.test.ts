@@ -30,7 +30,12 @@ function sarifFor(target: string, name: string): { file: string; log: SarifLog }
 interface SarifLog {
   runs: {
     tool: { driver: { rules: { id: string }[] } };
-    results: { ruleId: string; ruleIndex: number; partialFingerprints: Record<string, string>; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+    results: {
+      ruleId: string;
+      ruleIndex: number;
+      partialFingerprints: Record<string, string>;
+      locations: { physicalLocation: { region: { startLine: number } } }[];
+    }[];
     originalUriBaseIds: Record<string, { uri: string }>;
   }[];
 }
@@ -45,7 +50,9 @@ function multitoolFindings(file: string): { level: string; text: string }[] {
   });
   const log = JSON.parse(fs.readFileSync(out, 'utf8'));
   const run = log.runs[0];
-  const rules = new Map<string, { messageStrings?: Record<string, { text: string }> }>((run.tool.driver.rules ?? []).map((r: { id: string }) => [r.id, r]));
+  const rules = new Map<string, { messageStrings?: Record<string, { text: string }> }>(
+    (run.tool.driver.rules ?? []).map((r: { id: string }) => [r.id, r]),
+  );
   return (run.results ?? []).map((r: { ruleId: string; level?: string; message: { id?: string; arguments?: string[] } }) => {
     const template = rules.get(r.ruleId)?.messageStrings?.[r.message.id ?? '']?.text ?? '';
     const text = template.replace(/\{(\d+)\}/g, (_: string, i: string) => r.message.arguments?.[Number(i)] ?? '');
@@ -120,7 +127,9 @@ describe('SARIF output', () => {
 
 /** The machine-specific root and the version change between runs and releases; nothing else may. */
 function normalize(log: SarifLog): unknown {
-  const copy = structuredClone(log) as unknown as { runs: { originalUriBaseIds: Record<string, { uri: string }>; tool: { driver: Record<string, unknown> } }[] };
+  const copy = structuredClone(log) as unknown as {
+    runs: { originalUriBaseIds: Record<string, { uri: string }>; tool: { driver: Record<string, unknown> } }[];
+  };
   for (const run of copy.runs) {
     run.originalUriBaseIds = { '%SRCROOT%': { uri: 'file:///REPOSITORY/' } };
     run.tool.driver['version'] = 'VERSION';

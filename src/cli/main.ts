@@ -112,7 +112,12 @@ function listRules(config: Config): string {
   const lines = RULES.map((r) => {
     const setting = config.rules[r.id];
     const off = setting === 'off' || (typeof setting === 'object' && setting.enabled === false);
-    const severity = typeof setting === 'string' && setting !== 'on' && setting !== 'off' ? setting : typeof setting === 'object' && setting.severity ? setting.severity : r.severity;
+    const severity =
+      typeof setting === 'string' && setting !== 'on' && setting !== 'off'
+        ? setting
+        : typeof setting === 'object' && setting.severity
+          ? setting.severity
+          : r.severity;
     return `${r.id.padEnd(width)}  ${(off ? 'off' : severity).padEnd(6)}  ${r.title}`;
   });
   return `${lines.join('\n')}\n`;

@@ -158,4 +158,3 @@ function isRegularFile(abs: string): boolean {
     return false;
   }
 }
-

@@ -61,7 +61,15 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         privateInterfaces: { type: 'array', items: { type: 'string' } },
-        sensitivePorts: { type: 'array', items: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\d+(-\\d+)?(/(tcp|udp))?$' }] } },
+        sensitivePorts: {
+          type: 'array',
+          items: {
+            oneOf: [
+              { type: 'integer', minimum: 1, maximum: 65535 },
+              { type: 'string', pattern: '^\\d+(-\\d+)?(/(tcp|udp))?$' },
+            ],
+          },
+        },
       },
     },
   },
@@ -106,12 +114,19 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     throw new ConfigError(`cannot read config: ${(err as Error).message}`, displayName);
   }
   const parsed = parseYamlStream(text);
-  if (!parsed.ok) throw new ConfigError(parsed.error.message, displayName, parsed.error.span.start.line, parsed.error.span.start.column);
+  if (!parsed.ok) {
+    const error = parsed.errors[0];
+    throw new ConfigError(error?.message ?? 'invalid YAML', displayName, error?.span.start.line, error?.span.start.column);
+  }
   const raw = parsed.docs[0] ?? {};
   const ajv = new Ajv({ allErrors: false, strict: true });
   const validate = ajv.compile(CONFIG_SCHEMA);
   if (!validate(raw)) throw configSchemaError(validate.errors?.[0], text, displayName);
-  const user = raw as Partial<Config> & { cluster?: Partial<Config['cluster']>; mesh?: Partial<Config['mesh']>; host?: Partial<Config['host']> };
+  const user = raw as Partial<Config> & {
+    cluster?: Partial<Config['cluster']>;
+    mesh?: Partial<Config['mesh']>;
+    host?: Partial<Config['host']>;
+  };
   for (const id of Object.keys(user.rules ?? {})) {
     if (!knownRules.has(id)) {
       const span = new YamlLocator(text).locate(0, ['rules', id], 'key');
@@ -134,7 +149,10 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
 
 function configSchemaError(error: ErrorObject | undefined, text: string, file: string): ConfigError {
   if (!error) return new ConfigError('invalid configuration', file);
-  const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let key = path;
   let message = `${path.length ? `"${path.join('.')}"` : 'config'} ${error.message ?? 'is invalid'}`;
   if (error.keyword === 'additionalProperties') {

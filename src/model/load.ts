@@ -7,6 +7,7 @@ import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
 import { isHelmTemplate } from '../parse/helm.js';
 import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
+import { emptyAccessModel } from './access.js';
 import { KustomizationIndex } from './kustomize.js';
 import { WORKLOAD_KINDS, apiGroup, isNamespacedKind, podTemplate, type NamespaceInfo, type Resource, type Workload } from './k8s.js';
 import type { Model, ParseErrorRecord } from './model.js';
@@ -37,6 +38,7 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     parseErrors,
     notices,
     host: emptyHostModel(),
+    access: emptyAccessModel(),
   };
   return model;
 }
@@ -55,10 +57,10 @@ function readManifest(file: SourceFile, out: RawObject[], errors: ParseErrorReco
     }
     // JSON files are reported only when they look like manifests (tsconfig-style JSONC is not ours).
     if (isJson && !file.text.includes('"apiVersion"')) return;
-    errors.push({ file: file.path, message: parsed.error.message, span: parsed.error.span });
-    return;
+    for (const error of parsed.errors) errors.push({ file: file.path, message: error.message, span: error.span });
   }
   parsed.docs.forEach((value, doc) => {
+    if (value === undefined) return;
     const node = new Node(value, file.path, doc, []);
     if (!isObject(node)) return;
     const kind = node.get('kind')?.str() ?? '';

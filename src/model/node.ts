@@ -6,12 +6,23 @@ import type { DocPath, PathLocation } from '../engine/location.js';
  * the engine turns those paths into line and column only for findings.
  */
 export class Node {
+  /**
+   * Paths are built only when a location is needed: a node keeps its parent and key,
+   * so walking a document allocates no path arrays.
+   */
   constructor(
     readonly value: unknown,
     readonly file: string,
     readonly doc: number,
-    readonly path: DocPath,
+    private readonly basePath: DocPath = [],
+    private readonly parent?: Node,
+    private readonly key?: string | number,
   ) {}
+
+  get path(): DocPath {
+    if (!this.parent || this.key === undefined) return this.basePath;
+    return [...this.parent.path, this.key];
+  }
 
   get isMap(): boolean {
     return isPlainObject(this.value);
@@ -31,7 +42,7 @@ export class Node {
     else if (typeof key === 'string' && isPlainObject(v) && Object.hasOwn(v, key)) child = v[key];
     else return undefined;
     if (child === undefined) return undefined;
-    const node = new Node(child, this.file, this.doc, [...this.path, key]);
+    const node = new Node(child, this.file, this.doc, [], this, key);
     return rest.length ? node.get(...rest) : node;
   }
 
@@ -39,14 +50,14 @@ export class Node {
   items(): Node[] {
     const v = this.value;
     if (!Array.isArray(v)) return [];
-    return v.map((item, i) => new Node(item, this.file, this.doc, [...this.path, i]));
+    return v.map((item, i) => new Node(item, this.file, this.doc, [], this, i));
   }
 
   /** Mapping entries in document order (empty when not a mapping). */
   entries(): [string, Node][] {
     const v = this.value;
     if (!isPlainObject(v)) return [];
-    return Object.keys(v).map((k) => [k, new Node(v[k], this.file, this.doc, [...this.path, k])]);
+    return Object.keys(v).map((k) => [k, new Node(v[k], this.file, this.doc, [], this, k)]);
   }
 
   keys(): string[] {
@@ -77,8 +88,9 @@ export class Node {
 
   /** The mapping key this value sits under (for a sequence item, the item itself). */
   get keyLoc(): PathLocation {
-    const last = this.path[this.path.length - 1];
-    return { file: this.file, doc: this.doc, path: this.path, part: typeof last === 'string' ? 'key' : 'value' };
+    const path = this.path;
+    const last = path[path.length - 1];
+    return { file: this.file, doc: this.doc, path, part: typeof last === 'string' ? 'key' : 'value' };
   }
 }
 

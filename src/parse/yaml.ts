@@ -15,7 +15,12 @@ export interface ParseFailure {
   span: Span;
 }
 
-export type StreamResult = { ok: true; docs: unknown[] } | { ok: false; error: ParseFailure };
+/**
+ * `docs[i]` is the i-th non-empty document (the ordinal the locator uses); a document that
+ * failed to parse holds `undefined` and its first error is in `errors`. `ok` is false when
+ * anything failed.
+ */
+export type StreamResult = { ok: true; docs: unknown[] } | { ok: false; docs: unknown[]; errors: ParseFailure[] };
 
 /** Anchors make alias expansion possible; such files take the guarded, slower path. */
 const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/m;
@@ -33,7 +38,7 @@ export function parseYamlStream(text: string): StreamResult {
       const precise = parseWithPositions(text);
       if (!precise.ok) return precise;
       // The two parsers disagree; trust the one that reports a position.
-      return { ok: false, error: fromJsYamlError(err) };
+      return { ok: false, docs: [], errors: [fromJsYamlError(err)] };
     }
   }
   return parseWithPositions(text);
@@ -44,20 +49,25 @@ function parseWithPositions(text: string): StreamResult {
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const list = Array.isArray(documents) ? documents : [];
   const docs: unknown[] = [];
+  const errors: ParseFailure[] = [];
   for (const doc of list) {
     const error = doc.errors[0];
+    if (doc.contents === null && !error) continue;
     if (error) {
-      return { ok: false, error: { message: cleanMessage(error.message), span: rangeSpan(lineCounter, error.pos[0], error.pos[1]) } };
+      // Reported once; the document is left out and the others are still checked.
+      errors.push({ message: cleanMessage(error.message), span: rangeSpan(lineCounter, error.pos[0], error.pos[1]) });
+      if (doc.contents !== null) docs.push(undefined);
+      continue;
     }
-    if (doc.contents === null) continue;
     try {
       docs.push(doc.toJS({ maxAliasCount: MAX_ALIASES }));
-    } catch (err) {
-      const pos = doc.contents.range[0];
-      return { ok: false, error: { message: `more than ${MAX_ALIASES} alias expansions (a resource-exhaustion pattern); not expanded`, span: rangeSpan(lineCounter, pos, pos) } };
+    } catch {
+      const pos = doc.contents?.range[0] ?? 0;
+      errors.push({ message: `more than ${MAX_ALIASES} alias expansions (a resource-exhaustion pattern); not expanded`, span: rangeSpan(lineCounter, pos, pos) });
+      docs.push(undefined);
     }
   }
-  return { ok: true, docs };
+  return errors.length ? { ok: false, docs, errors } : { ok: true, docs };
 }
 
 function fromJsYamlError(err: unknown): ParseFailure {
@@ -90,7 +100,7 @@ export function parseJsonStream(text: string): StreamResult {
   try {
     JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: jsonError(text, err) };
+    return { ok: false, docs: [], errors: [jsonError(text, err)] };
   }
   return parseYamlStream(text);
 }
@@ -101,8 +111,13 @@ function jsonError(text: string, err: unknown): ParseFailure {
   const offset = at ? Number(at[1]) : text.length;
   const before = text.slice(0, offset).split('\n');
   const pos: Position = { line: before.length, column: (before[before.length - 1] ?? '').length + 1 };
-  return { message: message.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected token/, 'unexpected token'), span: { start: pos, end: pos } };
+  return {
+    message: message.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected token/, 'unexpected token'),
+    span: { start: pos, end: pos },
+  };
 }
+
+type Range = [number, number];
 
 /** Resolves document paths to spans for one file; built on first use, then reused. */
 export class YamlLocator {
@@ -114,38 +129,44 @@ export class YamlLocator {
     this.docs = (Array.isArray(all) ? all : []).filter((d) => d.contents !== null);
   }
 
-  /** The span of the key or value at `path`; falls back to the deepest ancestor found. */
+  /**
+   * The span of the key or value at `path`. When the path does not exist, the nearest
+   * existing ancestor's key (else its value) stands in for it.
+   */
   locate(docIndex: number, path: DocPath, part: 'key' | 'value'): Span | undefined {
     const doc = this.docs[docIndex];
     if (!doc) return undefined;
     let node: YamlNode | null = doc.contents;
-    let best: [number, number] | undefined = node?.range ? [node.range[0], node.range[1]] : undefined;
+    let fallback: Range | undefined = node?.range ? [node.range[0], node.range[1]] : undefined;
     for (let i = 0; i < path.length; i++) {
       const key = path[i];
-      const last = i === path.length - 1;
       if (node && isAlias(node)) node = node.resolve(doc) ?? null;
+      let next: YamlNode | null = null;
+      let keyRange: Range | undefined;
       if (node && isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
-        if (!pair) return best && this.span(best);
-        const keyNode = pair.key as YamlNode;
-        const value = (pair.value ?? null) as YamlNode | null;
-        if (last && part === 'key' && keyNode.range) return this.span([keyNode.range[0], keyNode.range[1]]);
-        if (keyNode.range) best = [keyNode.range[0], keyNode.range[1]];
-        node = value;
-        if (value?.range) best = [value.range[0], value.range[1]];
+        const keyNode = pair?.key as YamlNode | undefined;
+        if (keyNode?.range) keyRange = [keyNode.range[0], keyNode.range[1]];
+        next = (pair?.value ?? null) as YamlNode | null;
+        if (!pair) return fallback && this.span(fallback);
       } else if (node && isSeq(node) && typeof key === 'number') {
-        const item = (node.items[key] ?? null) as YamlNode | null;
-        if (!item) return best && this.span(best);
-        node = item;
-        if (item.range) best = [item.range[0], item.range[1]];
+        next = (node.items[key] ?? null) as YamlNode | null;
+        if (!next) return fallback && this.span(fallback);
       } else {
-        return best && this.span(best);
+        return fallback && this.span(fallback);
       }
+      const valueRange: Range | undefined = next?.range ? [next.range[0], next.range[1]] : undefined;
+      if (i === path.length - 1) {
+        const target = part === 'key' ? (keyRange ?? valueRange) : (valueRange ?? keyRange);
+        return (target ?? fallback) && this.span((target ?? fallback) as Range);
+      }
+      fallback = keyRange ?? valueRange ?? fallback;
+      node = next;
     }
-    return best && this.span(best);
+    return fallback && this.span(fallback);
   }
 
-  private span([from, to]: [number, number]): Span {
+  private span([from, to]: Range): Span {
     return rangeSpan(this.lineCounter, from, to);
   }
 }

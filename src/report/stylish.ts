@@ -15,7 +15,9 @@ export function stylish(input: ReportInput): string {
       if (currentFile !== undefined) lines.push('');
       currentFile = f.file;
     }
-    lines.push(`${location(f).padEnd(width)}  ${paint(sevColor[f.severity], f.severity.padEnd(6))}  ${f.message}  ${paint('dim', f.ruleId)}`);
+    lines.push(
+      `${location(f).padEnd(width)}  ${paint(sevColor[f.severity], f.severity.padEnd(6))}  ${f.message}  ${paint('dim', f.ruleId)}`,
+    );
   }
   if (lines.length) lines.push('');
   lines.push(summary(input, paint));
@@ -36,5 +38,8 @@ function summary(input: ReportInput, paint: (c: keyof typeof COLORS, t: string) 
     .join(', ');
   const n = input.findings.length;
   const inFiles = new Set(input.findings.map((f) => f.file)).size;
-  return paint('bold', paint('red', `✖ ${n} finding${n === 1 ? '' : 's'} (${counts}) in ${inFiles} file${inFiles === 1 ? '' : 's'}; ${files}.`));
+  return paint(
+    'bold',
+    paint('red', `✖ ${n} finding${n === 1 ? '' : 's'} (${counts}) in ${inFiles} file${inFiles === 1 ? '' : 's'}; ${files}.`),
+  );
 }

@@ -27,6 +27,11 @@ metadata:
 spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]
+  egress:
+    # Name resolution only, to any peer.
+    - ports:
+        - { protocol: UDP, port: 53 }
+        - { protocol: TCP, port: 53 }
 `;
 
 /** A throwaway repository: its own `.git` makes it the root for relative paths. */
@@ -79,14 +84,22 @@ describe('exit codes', () => {
 
 describe('config', () => {
   it('turns rules off and overrides severities', () => {
-    repo = makeRepo({ 'web.yaml': OPEN_DEPLOYMENT, '.nsl-lint.yaml': 'rules:\n  netpol-default-deny-egress-missing: off\n  netpol-default-deny-ingress-missing: low\n' });
+    repo = makeRepo({
+      'web.yaml': OPEN_DEPLOYMENT,
+      '.nsl-lint.yaml': 'rules:\n  netpol-default-deny-egress-missing: off\n  netpol-default-deny-ingress-missing: low\n',
+    });
     const run = runCli(['-f', 'json'], { cwd: repo });
     const report = JSON.parse(run.stdout);
-    expect(report.findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`)).toEqual(['netpol-default-deny-ingress-missing:low']);
+    expect(report.findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`)).toEqual([
+      'netpol-default-deny-ingress-missing:low',
+    ]);
   });
 
   it('is found upward from the working directory', () => {
-    repo = makeRepo({ 'k8s/web.yaml': OPEN_DEPLOYMENT, '.nsl-lint.yaml': 'rules:\n  netpol-default-deny-egress-missing: off\n  netpol-default-deny-ingress-missing: off\n' });
+    repo = makeRepo({
+      'k8s/web.yaml': OPEN_DEPLOYMENT,
+      '.nsl-lint.yaml': 'rules:\n  netpol-default-deny-egress-missing: off\n  netpol-default-deny-ingress-missing: off\n',
+    });
     expect(runCli(['.'], { cwd: path.join(repo, 'k8s') }).code).toBe(0);
   });
 
@@ -129,7 +142,9 @@ describe('formats and output', () => {
 
   it('github prints workflow annotations', () => {
     const out = runCli(['-f', 'github'], { cwd: repo }).stdout;
-    expect(out).toContain('::error file=k8s/web.yaml,line=4,col=9,endLine=4,endColumn=12,title=nsl-lint netpol-default-deny-ingress-missing::');
+    expect(out).toContain(
+      '::error file=k8s/web.yaml,line=4,col=9,endLine=4,endColumn=12,title=nsl-lint netpol-default-deny-ingress-missing::',
+    );
     expect(out).toContain('::warning file=k8s/web.yaml');
   });
 
@@ -190,7 +205,11 @@ describe('discovery', () => {
 describe('the installed command', () => {
   it('runs the bundled CLI on the example repository', () => {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/nsl-lint.js'), 'examples/shop'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/nsl-lint.js'), 'examples/shop'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('examples/shop/k8s/staging/app.yaml');
     expect(run.stderr).toBe('');

@@ -35,7 +35,10 @@ export function expectationsIn(relPath: string, text: string): Expectation[] {
 }
 
 function split(list: string): string[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean);
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function sidecarExpectations(relPath: string, text: string): Expectation[] {
