@@ -30,7 +30,10 @@ function best<T>(n: number, fn: () => T): { ms: number; value: T } {
 }
 
 function listFiles(root: string): string[] {
-  return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 const corpus = writeCorpus(dir, MB * 1024 * 1024);
@@ -58,6 +61,8 @@ console.log(`findings: ${full.value.findings.length}`);
 const scale = await import('./netpol-scale.js').catch(() => undefined);
 if (scale && typeof scale.netpolScale === 'function') {
   const r = await scale.netpolScale();
-  console.log(`netpol scale: ${r.workloads} workloads, ${r.policies} policies: model build ${r.buildMs.toFixed(0)} ms, analysis ${r.analysisMs.toFixed(0)} ms (${(r.analysisMs / r.buildMs).toFixed(2)}x build)`);
+  console.log(
+    `netpol scale: ${r.workloads} workloads, ${r.policies} policies: model build ${r.buildMs.toFixed(0)} ms, analysis ${r.analysisMs.toFixed(0)} ms (${(r.analysisMs / r.buildMs).toFixed(2)}x build)`,
+  );
 }
 fs.rmSync(dir, { recursive: true, force: true });

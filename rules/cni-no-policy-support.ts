@@ -21,7 +21,8 @@ export default defineRule({
     const anchor = detected.flannelDaemonSets[0] ?? detected.flannelConfigMaps[0];
     if (anchor) {
       const at = anchor.metadata?.get('name')?.loc;
-      if (at) yield { at, message: `${anchor.kind} "${anchor.name}" deploys Flannel, which does not enforce NetworkPolicy: ${unenforced}.` };
+      if (at)
+        yield { at, message: `${anchor.kind} "${anchor.name}" deploys Flannel, which does not enforce NetworkPolicy: ${unenforced}.` };
       return;
     }
     const source = model.config.source;

@@ -1,6 +1,11 @@
 import { defaultDenyRule } from '../src/rulekit/default-deny.js';
 
 export default defaultDenyRule(
-  { id: 'netpol-default-deny-egress-missing', title: 'Namespace has no default-deny egress policy', severity: 'medium', tags: ['kubernetes', 'network-policy'] },
+  {
+    id: 'netpol-default-deny-egress-missing',
+    title: 'Namespace has no default-deny egress policy',
+    severity: 'medium',
+    tags: ['kubernetes', 'network-policy'],
+  },
   'Egress',
 );

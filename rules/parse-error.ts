@@ -6,7 +6,8 @@ export default defineRule({
   severity: 'high',
   rationale:
     'A manifest or firewall file that does not parse is not checked at all, and the tool that applies it will reject it or, worse, read something else than intended (a duplicated key silently keeps only one value).',
-  remediation: 'Fix the syntax at the reported position; run the file through the tool that consumes it (`kubectl apply --dry-run=server`, `nft -c -f`, `iptables-restore --test`).',
+  remediation:
+    'Fix the syntax at the reported position; run the file through the tool that consumes it (`kubectl apply --dry-run=server`, `nft -c -f`, `iptables-restore --test`).',
   precision: 'very-high',
   tags: ['syntax'],
   *check({ parseErrors }) {

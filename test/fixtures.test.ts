@@ -24,7 +24,10 @@ describe('fixtures: findings match the `# expect:` markers exactly', () => {
         .sort();
       const missing = expected.filter((e) => !actual.includes(e));
       const unexpected = actual.filter((a) => !expected.includes(a));
-      expect({ missing, unexpected }, `fixture ${path.basename(dir)}: missing = expected but not reported (false negatives); unexpected = reported but not marked (false positives)`).toEqual({ missing: [], unexpected: [] });
+      expect(
+        { missing, unexpected },
+        `fixture ${path.basename(dir)}: missing = expected but not reported (false negatives); unexpected = reported but not marked (false positives)`,
+      ).toEqual({ missing: [], unexpected: [] });
     });
   }
 });

@@ -39,9 +39,15 @@ export function detectCni(model: Model): CniDetection {
       if (enforcing) enforcingCni ??= r;
       const flannel = r.kind === 'DaemonSet' && (r.name.startsWith('kube-flannel') || images.some((i) => /flannel/i.test(i)));
       if (flannel && !enforcing) flannelDaemonSets.push(r);
-    } else if (r.group === 'projectcalico.org' || r.group === 'crd.projectcalico.org' || r.group === 'operator.tigera.io' || r.group === 'cilium.io') {
+    } else if (
+      r.group === 'projectcalico.org' ||
+      r.group === 'crd.projectcalico.org' ||
+      r.group === 'operator.tigera.io' ||
+      r.group === 'cilium.io'
+    ) {
       // Calico or Cilium resources mean that engine runs in the cluster.
-      if (!['NetworkPolicy', 'GlobalNetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'].includes(r.kind)) enforcingCni ??= r;
+      if (!['NetworkPolicy', 'GlobalNetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy'].includes(r.kind))
+        enforcingCni ??= r;
     } else if (r.kind === 'ConfigMap' && r.group === '') {
       const data = r.root.get('data')?.value;
       if (r.name.startsWith('kube-flannel') || (isPlainObject(data) && 'net-conf.json' in data)) flannelConfigMaps.push(r);

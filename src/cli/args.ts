@@ -77,6 +77,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   };
 }
 
+export function isConnectivityFormat(f: string): f is ConnectivityFormat {
+  return (CONNECTIVITY_FORMATS as readonly string[]).includes(f);
+}
+
 export function isLintFormat(f: string): f is Format {
   return (FORMATS as readonly string[]).includes(f);
 }

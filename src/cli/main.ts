@@ -4,7 +4,8 @@ import { RULES } from '../../rules/index.js';
 import { defaultConfig, findConfigFile, loadConfig, type Config } from '../engine/config.js';
 import { ConfigError, UsageError } from '../engine/errors.js';
 import { SEVERITY_RANK } from '../engine/finding.js';
-import { lint } from '../engine/lint.js';
+import { lint, loadRepository } from '../engine/lint.js';
+import { connectivityReport } from '../report/connectivity.js';
 import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
 import { github } from '../report/github.js';
 import { json } from '../report/json.js';
@@ -13,7 +14,8 @@ import { sarif } from '../report/sarif.js';
 import { stylish } from '../report/stylish.js';
 import { TOOL } from '../version.js';
 import { HELP } from './help.js';
-import { isLintFormat, parseCliArgs, type CliOptions } from './args.js';
+import { isConnectivityFormat, isLintFormat, parseCliArgs, type CliOptions } from './args.js';
+import type { Notice } from '../engine/notice.js';
 
 /** The process around the CLI, injectable for tests. */
 export interface CliIO {
@@ -52,19 +54,24 @@ function execute(options: CliOptions, io: CliIO): number {
 
   const stdin = options.paths[0] === '-' ? { path: options.stdinFilename ?? 'stdin.yaml', text: io.readStdin() } : undefined;
   const long = io.stderr.isTTY === true && !io.env['CI'];
-  const result = lint({
+  const loadOptions = {
     paths: options.paths,
     cwd: io.cwd,
     config,
-    rules: RULES,
     ...(stdin ? { stdin: { path: toPosixRelative(findRepositoryRoot(io.cwd), path.resolve(io.cwd, stdin.path)), text: stdin.text } } : {}),
     ...(long ? { progress: (m: string) => io.stderr.write(`nsl-lint: ${m}…\n`) } : {}),
-  });
+  };
 
   if (options.command === 'connectivity') {
-    throw new UsageError('the connectivity command is not available in this build');
+    const format = options.format ?? 'text';
+    if (!isConnectivityFormat(format)) throw new UsageError(`unknown format "${format}"`);
+    const { model } = loadRepository(loadOptions);
+    emit(io, options.outputFile, connectivityReport(model, format));
+    printNotices(io, model.notices);
+    return EXIT.ok;
   }
 
+  const result = lint({ ...loadOptions, rules: RULES });
   const format = options.format ?? 'stylish';
   if (!isLintFormat(format)) throw new UsageError(`unknown format "${format}"`);
   const toFile = options.outputFile !== undefined;
@@ -77,21 +84,27 @@ function execute(options: CliOptions, io: CliIO): number {
     root: result.root,
     color: !toFile && useColor(io.stdout.isTTY === true, io.env),
   };
-  const text = { stylish, json, sarif, github }[format](input);
-  if (toFile) {
-    const target = path.resolve(io.cwd, options.outputFile as string);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, text);
-  } else {
-    io.stdout.write(text);
-  }
-  if (format !== 'sarif' && format !== 'json') {
-    for (const n of result.notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${n.file}: ` : ''}${n.message}\n`);
-  }
+  emit(io, options.outputFile, { stylish, json, sarif, github }[format](input));
+  if (format !== 'sarif' && format !== 'json') printNotices(io, result.notices);
   const failOn = options.failOn ?? config.failOn ?? 'low';
   if (failOn === 'none') return EXIT.ok;
   const threshold = SEVERITY_RANK[failOn];
   return result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
+}
+
+/** Write a report to the output file (creating its folder) or to standard output. */
+function emit(io: CliIO, outputFile: string | undefined, text: string): void {
+  if (outputFile === undefined) {
+    io.stdout.write(text);
+    return;
+  }
+  const target = path.resolve(io.cwd, outputFile);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, text);
+}
+
+function printNotices(io: CliIO, notices: readonly Notice[]): void {
+  for (const n of notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${n.file}: ` : ''}${n.message}\n`);
 }
 
 function resolveConfig(options: CliOptions, cwd: string): Config {

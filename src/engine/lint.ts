@@ -30,20 +30,26 @@ export interface LintResult {
   model: Model;
 }
 
-/** The whole data flow: discover → parse → model → rules → located findings. */
-export function lint(options: LintOptions): LintResult {
+/** discover → parse → model: everything rules and the connectivity map read. */
+export function loadRepository(options: Omit<LintOptions, 'rules'>): { root: string; model: Model } {
   const root = options.root ?? findRepositoryRoot(options.cwd);
   const { files, notices } = options.stdin
-    ? { files: [stdinFile(options.stdin)].filter((f): f is SourceFile => f !== undefined), notices: [] as Notice[] }
+    ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
     : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore });
   options.progress?.(`read ${files.length} file${files.length === 1 ? '' : 's'}`);
   const model = loadModel(root, files, options.config, notices);
   model.host = loadHost(model);
+  return { root, model };
+}
+
+/** The whole data flow: discover → parse → model → rules → located findings. */
+export function lint(options: LintOptions): LintResult {
+  const { root, model } = loadRepository(options);
   const rules = activeRules(options.rules, options.config);
   const findings = runRules(model, rules);
   return { root, findings, notices: model.notices, rules, model };
 }
 
-function stdinFile(input: { path: string; text: string }): SourceFile | undefined {
+function stdinFile(input: { path: string; text: string }): SourceFile {
   return { path: input.path, abs: input.path, kind: 'manifest', text: input.text };
 }

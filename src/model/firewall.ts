@@ -63,9 +63,7 @@ export interface FwChain {
   rules: FwRule[];
 }
 
-export type Verdict =
-  | { kind: 'accept' | 'drop' | 'reject' | 'return' | 'continue' }
-  | { kind: 'jump' | 'goto'; chain: string };
+export type Verdict = { kind: 'accept' | 'drop' | 'reject' | 'return' | 'continue' } | { kind: 'jump' | 'goto'; chain: string };
 
 /** One constraint on one packet dimension. Address constraints carry the family they belong to. */
 export type Cond =

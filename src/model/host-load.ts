@@ -1,7 +1,337 @@
-import type { Model } from './model.js';
-import { emptyHostModel, type HostModel } from './firewall.js';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { SpanLocation } from '../engine/location.js';
+import type { SourceFile } from '../discover/discover.js';
+import type { Family } from '../analysis/packets.js';
+import { LineIndex } from '../parse/conf-text.js';
+import { IptError, parseIptables } from '../parse/iptables.js';
+import { IptablesState } from '../parse/iptables-ruleset.js';
+import { readIptablesSave } from '../parse/iptables-save.js';
+import { NftError, NftReader, type NftFiles } from '../parse/nft.js';
+import { checkShellSyntax } from '../parse/shell-syntax.js';
+import { extractShell, type ShellCommand } from '../parse/shell-run.js';
+import { ShellParseError } from '../parse/shell.js';
+import type { Model, ParseErrorRecord } from './model.js';
+import { emptyHostModel, type FwTable, type HostModel, type Ruleset } from './firewall.js';
+import { loadAccess, wgSetPrivateKey } from './access.js';
 
 /** Parse the host firewall files of the model into rulesets (parse errors go to `model.parseErrors`). */
-export function loadHost(_model: Model): HostModel {
-  return emptyHostModel();
+export function loadHost(model: Model): HostModel {
+  const host = emptyHostModel();
+  const byPath = new Map(model.files.map((f) => [f.path, f]));
+  const repo = repoFiles(model, byPath);
+  const errors = model.parseErrors;
+  loadAccess(model.access, model.files);
+
+  // nftables files included by another one are analysed as part of it, not on their own.
+  const nftFiles = model.files.filter((f) => f.kind === 'nft');
+  const included = new Set<string>();
+  for (const f of nftFiles) {
+    const reader = new NftReader(repo);
+    try {
+      reader.readFile(f.path, f.text);
+    } catch {
+      // Reported below when the file is analysed on its own.
+    }
+    for (const other of reader.files) if (other !== f.path) included.add(other);
+  }
+
+  const saveFiles = model.files.filter((f) => f.kind === 'iptables-save');
+  const paired = pairSaveFiles(saveFiles);
+
+  for (const file of model.files) {
+    if (file.kind === 'shell') {
+      const rs = loadScript(file, repo, errors, model);
+      if (rs) host.rulesets.push(rs);
+    } else if (file.kind === 'nft' && !included.has(file.path)) {
+      const rs = loadNftFile(file, repo, errors);
+      if (rs) host.rulesets.push(rs);
+    } else if (file.kind === 'iptables-save') {
+      const group = paired.get(file.path);
+      if (!group) continue; // the second file of a pair
+      const rs = loadSaveGroup(group, errors);
+      if (rs) host.rulesets.push(rs);
+    }
+  }
+  return host;
+}
+
+function pushError(errors: ParseErrorRecord[], e: unknown, fallback: SpanLocation): void {
+  if (e instanceof IptError || e instanceof NftError) {
+    const at = e.at ?? fallback;
+    errors.push({ file: at.file, message: e.message, span: at.span });
+  } else if (e instanceof ShellParseError) {
+    errors.push({ file: fallback.file, message: e.message, span: fallback.span });
+  } else throw e;
+}
+
+function repoFiles(model: Model, byPath: Map<string, SourceFile>): NftFiles & { readAny(rel: string): string | undefined } {
+  const readAny = (rel: string): string | undefined => {
+    const known = byPath.get(rel);
+    if (known) return known.text;
+    if (rel.startsWith('../') || path.posix.isAbsolute(rel)) return undefined;
+    try {
+      return fs.readFileSync(path.join(model.root, ...rel.split('/')), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    read: readAny,
+    readAny,
+    list(relDir: string): string[] {
+      if (relDir.startsWith('../')) return [];
+      try {
+        return fs.readdirSync(path.join(model.root, ...relDir.split('/').filter((p) => p && p !== '.')));
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+function saveFamily(file: SourceFile): Family {
+  const base = path.posix.basename(file.path);
+  if (base.endsWith('.v6') || base.startsWith('ip6tables')) return 6;
+  if (base.endsWith('.v4') || base.startsWith('iptables')) return 4;
+  // Any other name: decide by what the rules hold.
+  return /^-A .*(\s-[sd]\s+[0-9a-fA-F]*:[0-9a-fA-F:]*[:/]|ipv6-icmp|icmpv6)/m.test(file.text) ? 6 : 4;
+}
+
+/** The partner name of an iptables-save file in the same directory (`rules.v4` ↔ `rules.v6`, …). */
+function partnerName(base: string): string | undefined {
+  if (base.endsWith('.v4')) return `${base.slice(0, -3)}.v6`;
+  if (base.endsWith('.v6')) return `${base.slice(0, -3)}.v4`;
+  if (/^iptables.*\.rules$/.test(base)) return `ip6${base.slice(2)}`;
+  if (/^ip6tables.*\.rules$/.test(base)) return base.replace(/^ip6/, 'ip');
+  return undefined;
+}
+
+/** Groups of iptables-save files that form one ruleset, keyed by the file that names the group. */
+function pairSaveFiles(files: SourceFile[]): Map<string, SourceFile[]> {
+  const out = new Map<string, SourceFile[]>();
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const taken = new Set<string>();
+  for (const f of files) {
+    if (taken.has(f.path)) continue;
+    const dir = path.posix.dirname(f.path);
+    const partner = partnerName(path.posix.basename(f.path));
+    const other = partner ? byPath.get(dir === '.' ? partner : `${dir}/${partner}`) : undefined;
+    const group = other && !taken.has(other.path) ? [f, other] : [f];
+    group.sort((a, b) => saveFamily(a) - saveFamily(b));
+    for (const g of group) taken.add(g.path);
+    out.set(f.path, group);
+  }
+  return out;
+}
+
+function loadSaveGroup(group: SourceFile[], errors: ParseErrorRecord[]): Ruleset | undefined {
+  const tables: FwTable[] = [];
+  const filters: Record<Family, SpanLocation | undefined> = { 4: undefined, 6: undefined };
+  let failed = false;
+  for (const file of group) {
+    const family = saveFamily(file);
+    const index = new LineIndex(file.path, file.text);
+    const state = new IptablesState(family, true);
+    try {
+      readIptablesSave(index, state, family);
+      const local: IptError[] = [];
+      const t = state.toTables((e) => local.push(e));
+      if (local[0]) throw local[0];
+      tables.push(...t);
+      filters[family] ??= state.firstPolicy ?? state.firstFilter;
+    } catch (e) {
+      pushError(errors, e, index.at(0));
+      failed = true;
+    }
+  }
+  if (failed) return undefined;
+  const first = group[0] as SourceFile;
+  return finish({
+    file: first.path,
+    files: group.map((g) => g.path),
+    source: 'iptables-save',
+    tables,
+    unresolved: [],
+    filters,
+    interfaces: [],
+    rendered: {},
+  });
+}
+
+function loadNftFile(file: SourceFile, repo: NftFiles, errors: ParseErrorRecord[]): Ruleset | undefined {
+  const reader = new NftReader(repo);
+  try {
+    reader.readFile(file.path, file.text);
+    const invalid = reader.validate();
+    if (invalid) throw invalid;
+  } catch (e) {
+    pushError(errors, e, new LineIndex(file.path, file.text).at(0));
+    return undefined;
+  }
+  return finish({
+    file: file.path,
+    files: reader.files,
+    source: 'nft',
+    tables: reader.tablesOut(),
+    unresolved: [],
+    filters: { ...reader.firstTable },
+    interfaces: [...reader.interfaces],
+    rendered: {},
+  });
+}
+
+function loadScript(file: SourceFile, repo: ReturnType<typeof repoFiles>, errors: ParseErrorRecord[], model: Model): Ruleset | undefined {
+  const index = new LineIndex(file.path, file.text);
+  const syntax = checkShellSyntax(file.text);
+  if (syntax) {
+    errors.push({
+      file: file.path,
+      message: syntax.message,
+      span: { start: { line: syntax.line, column: syntax.column }, end: { line: syntax.line, column: syntax.column } },
+    });
+    return undefined;
+  }
+  let extraction;
+  try {
+    extraction = extractShell(file.path, file.text, (rel) => repo.readAny(rel));
+  } catch (e) {
+    if (e instanceof ShellParseError) {
+      model.notices.push({
+        level: 'note',
+        file: file.path,
+        message: `shell construct nsl-lint cannot read (${e.message}); firewall commands in it were not checked`,
+      });
+      return undefined;
+    }
+    throw e;
+  }
+  const v4 = new IptablesState(4, false);
+  const v6 = new IptablesState(6, false);
+  const nft = new NftReader(repo);
+  const nftText: string[] = [];
+  let nftUsed = false;
+  for (const cmd of extraction.commands) {
+    try {
+      applyScriptCommand(cmd, v4, v6, nft, nftText, repo, model);
+      if (cmd.program === 'nft') nftUsed = true;
+    } catch (e) {
+      pushError(errors, e, cmd.at);
+    }
+  }
+  const tables: FwTable[] = [];
+  for (const state of [v4, v6]) {
+    tables.push(
+      ...state.toTables((e) => {
+        pushError(errors, e, index.at(0));
+      }),
+    );
+  }
+  const invalid = nft.validate();
+  if (invalid) pushError(errors, invalid, index.at(0));
+  else tables.push(...nft.tablesOut());
+  const filters: Record<Family, SpanLocation | undefined> = {
+    4: earliest(v4.firstPolicy ?? v4.firstFilter, nft.firstTable[4]),
+    6: earliest(v6.firstPolicy ?? v6.firstFilter, nft.firstTable[6]),
+  };
+  const rendered: Ruleset['rendered'] = {};
+  const r4 = v4.render();
+  const r6 = v6.render();
+  if (r4) rendered.iptables = r4;
+  if (r6) rendered.ip6tables = r6;
+  if (nftUsed || nftText.length) rendered.nft = nftText.join('\n') + '\n';
+  return finish({
+    file: file.path,
+    files: [file.path, ...extraction.sourced],
+    source: 'script',
+    tables,
+    unresolved: extraction.unresolved,
+    filters,
+    interfaces: [...nft.interfaces],
+    rendered,
+  });
+}
+
+function earliest(a: SpanLocation | undefined, b: SpanLocation | undefined): SpanLocation | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  if (a.file !== b.file) return a;
+  return a.span.start.line <= b.span.start.line ? a : b;
+}
+
+function applyScriptCommand(
+  cmd: ShellCommand,
+  v4: IptablesState,
+  v6: IptablesState,
+  nft: NftReader,
+  nftText: string[],
+  repo: ReturnType<typeof repoFiles>,
+  model: Model,
+): void {
+  switch (cmd.program) {
+    case 'iptables':
+    case 'ip6tables': {
+      const state = cmd.program === 'iptables' ? v4 : v6;
+      const parsed = parseIptables(cmd.args, state.family, cmd.at);
+      if (parsed) state.apply(parsed, cmd.at, cmd.text, cmd.via);
+      return;
+    }
+    case 'iptables-restore':
+    case 'ip6tables-restore': {
+      if (!cmd.stdin) return;
+      const state = cmd.program === 'iptables-restore' ? v4 : v6;
+      readIptablesSave(cmd.stdin.index, state, state.family);
+      return;
+    }
+    case 'nft': {
+      const words: string[] = [];
+      let file: string | undefined;
+      for (let i = 0; i < cmd.args.length; i++) {
+        const a = cmd.args[i]?.text ?? '';
+        if (a === '-f' || a === '--file') {
+          file = cmd.args[++i]?.text;
+          continue;
+        }
+        if (/^-[a-zA-Z]+$/.test(a) && words.length === 0) {
+          if (a === '-I' || a === '-D') i++;
+          continue;
+        }
+        words.push(a);
+      }
+      if (file !== undefined) {
+        if (file === '-' && cmd.stdin) {
+          nft.readEmbedded(cmd.stdin.index);
+          nftText.push(cmd.stdin.text);
+        } else if (file !== '-' && !file.startsWith('/')) {
+          const rel = path.posix.normalize(path.posix.join(path.posix.dirname(cmd.at.file), file));
+          const text = repo.readAny(rel);
+          if (text !== undefined) {
+            nft.readFile(rel, text);
+            nftText.push(text);
+          }
+        }
+        return;
+      }
+      if (words.length === 0 || ['list', 'monitor', 'describe', 'export'].includes(words[0] ?? '')) return;
+      nft.readCommand(words, cmd.at);
+      nftText.push(words.join(' '));
+      return;
+    }
+    case 'wg': {
+      const key = wgSetPrivateKey(cmd);
+      if (key) model.access.wireguardKeys.push(key);
+      return;
+    }
+  }
+}
+
+/** Collect the interface names rules mention. */
+function finish(rs: Ruleset): Ruleset {
+  const names = new Set(rs.interfaces);
+  for (const t of rs.tables)
+    for (const c of t.chains)
+      for (const r of c.rules)
+        for (const cond of r.conds) if (cond.dim === 'iif' || cond.dim === 'oif') for (const n of cond.names) names.add(n);
+  rs.interfaces = [...names].sort();
+  return rs;
 }

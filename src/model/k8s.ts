@@ -16,7 +16,16 @@ export interface Resource {
   annotations: Record<string, string>;
 }
 
-export const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
+export const WORKLOAD_KINDS = new Set([
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+]);
 
 /** A workload and the pods it makes: what policies select. */
 export interface Workload {
@@ -44,12 +53,40 @@ export interface NamespaceInfo {
 
 /** Kinds that live outside namespaces (a namespace set on them is meaningless). */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding',
-  'PriorityClass', 'IngressClass', 'GatewayClass', 'APIService', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'RuntimeClass', 'CSIDriver', 'VolumeAttachment',
-  'GlobalNetworkPolicy', 'GlobalNetworkSet', 'HostEndpoint', 'IPPool', 'BGPConfiguration', 'BGPPeer', 'FelixConfiguration',
-  'CiliumClusterwideNetworkPolicy', 'CiliumNode', 'CiliumIdentity', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
-  'ClusterIssuer', 'Kustomization', 'Component', 'List',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PriorityClass',
+  'IngressClass',
+  'GatewayClass',
+  'APIService',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'RuntimeClass',
+  'CSIDriver',
+  'VolumeAttachment',
+  'GlobalNetworkPolicy',
+  'GlobalNetworkSet',
+  'HostEndpoint',
+  'IPPool',
+  'BGPConfiguration',
+  'BGPPeer',
+  'FelixConfiguration',
+  'CiliumClusterwideNetworkPolicy',
+  'CiliumNode',
+  'CiliumIdentity',
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+  'ClusterIssuer',
+  'Kustomization',
+  'Component',
+  'List',
 ]);
 
 export function isNamespacedKind(kind: string): boolean {

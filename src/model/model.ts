@@ -3,6 +3,7 @@ import type { Span } from '../engine/location.js';
 import type { Notice } from '../engine/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { HostModel } from './firewall.js';
+import type { AccessModel } from './access.js';
 import type { NamespaceInfo, Resource, Workload } from './k8s.js';
 
 /** A file (or document) that could not be parsed; reported by the `parse-error` rule. */
@@ -25,6 +26,8 @@ export interface Model {
   parseErrors: ParseErrorRecord[];
   notices: Notice[];
   host: HostModel;
+  /** WireGuard and sshd configuration (filled with the host model). */
+  access: AccessModel;
 }
 
 /** Resources of a kind, optionally restricted to API groups (`networking.k8s.io`, `security.istio.io`, …). */

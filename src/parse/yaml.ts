@@ -23,7 +23,7 @@ export interface ParseFailure {
 export type StreamResult = { ok: true; docs: unknown[] } | { ok: false; docs: unknown[]; errors: ParseFailure[] };
 
 /** Anchors make alias expansion possible; such files take the guarded, slower path. */
-const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/m;
+const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}&]/m;
 const MAX_ALIASES = 100;
 
 export function parseYamlStream(text: string): StreamResult {
@@ -63,7 +63,10 @@ function parseWithPositions(text: string): StreamResult {
       docs.push(doc.toJS({ maxAliasCount: MAX_ALIASES }));
     } catch {
       const pos = doc.contents?.range[0] ?? 0;
-      errors.push({ message: `more than ${MAX_ALIASES} alias expansions (a resource-exhaustion pattern); not expanded`, span: rangeSpan(lineCounter, pos, pos) });
+      errors.push({
+        message: `more than ${MAX_ALIASES} alias expansions (a resource-exhaustion pattern); not expanded`,
+        span: rangeSpan(lineCounter, pos, pos),
+      });
       docs.push(undefined);
     }
   }

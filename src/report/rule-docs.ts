@@ -35,7 +35,16 @@ export function renderRuleDocs(rules: readonly Rule[]): string {
     '',
   ];
   for (const r of rules) {
-    out.push(`## ${r.id}`, '', `**${r.title}** · severity ${r.severity} · precision ${r.precision ?? 'high'}`, '', r.rationale.trim(), '', `**Remediation:** ${r.remediation.trim()}`, '');
+    out.push(
+      `## ${r.id}`,
+      '',
+      `**${r.title}** · severity ${r.severity} · precision ${r.precision ?? 'high'}`,
+      '',
+      r.rationale.trim(),
+      '',
+      `**Remediation:** ${r.remediation.trim()}`,
+      '',
+    );
   }
   return out.join('\n');
 }

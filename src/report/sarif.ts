@@ -48,7 +48,18 @@ export function sarif(input: ReportInput): string {
             toolExecutionNotifications: input.notices.map((n) => ({
               level: n.level,
               message: { text: n.message },
-              ...(n.file ? { locations: [{ physicalLocation: physical(n.file, n.line ? { start: { line: n.line, column: 1 }, end: { line: n.line, column: 1 } } : undefined) }] } : {}),
+              ...(n.file
+                ? {
+                    locations: [
+                      {
+                        physicalLocation: physical(
+                          n.file,
+                          n.line ? { start: { line: n.line, column: 1 }, end: { line: n.line, column: 1 } } : undefined,
+                        ),
+                      },
+                    ],
+                  }
+                : {}),
             })),
           },
         ],
@@ -69,7 +80,13 @@ function result(f: Finding, ruleIndex: number): object {
     locations: [{ physicalLocation: physical(f.file, f.span) }],
     partialFingerprints: { 'nslLintFinding/v1': f.fingerprint },
     ...(f.related.length
-      ? { relatedLocations: f.related.map((r, i) => ({ id: i + 1, message: { text: r.message }, physicalLocation: physical(r.file, r.span) })) }
+      ? {
+          relatedLocations: f.related.map((r, i) => ({
+            id: i + 1,
+            message: { text: r.message },
+            physicalLocation: physical(r.file, r.span),
+          })),
+        }
       : {}),
   };
 }
@@ -77,7 +94,8 @@ function result(f: Finding, ruleIndex: number): object {
 type SpanLike = { start: { line: number; column: number }; end: { line: number; column: number } };
 
 function physical(file: string, span: SpanLike | undefined): object {
-  const artifactLocation = file.startsWith('../') || file.startsWith('/') ? { uri: pathToFileURL(file).href } : { uri: encodeURI(file), uriBaseId: SRCROOT };
+  const artifactLocation =
+    file.startsWith('../') || file.startsWith('/') ? { uri: pathToFileURL(file).href } : { uri: encodeURI(file), uriBaseId: SRCROOT };
   if (!span) return { artifactLocation };
   // An empty range is widened to one character so every result has a visible region.
   const empty = span.end.line < span.start.line || (span.end.line === span.start.line && span.end.column <= span.start.column);
@@ -94,5 +112,9 @@ function pascalCase(id: string): string {
 
 /** Markdown to plain text for the `text` fields: drop code ticks and emphasis. */
 function plain(markdown: string): string {
-  return markdown.replace(/`/g, '').replace(/\*\*/g, '').replace(/\s*\n\s*/g, ' ').trim();
+  return markdown
+    .replace(/`/g, '')
+    .replace(/\*\*/g, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }

@@ -6,7 +6,7 @@ import { listNames, namespaceAnchor, workloadsByNamespace } from '../analysis/na
 export function defaultDenyRule(meta: Omit<RuleMeta, 'rationale' | 'remediation'> & Partial<RuleMeta>, direction: Direction): Rule {
   const word = direction === 'Ingress' ? 'ingress' : 'egress';
   return defineRule({
-    rationale: `Without a policy that selects every pod of a namespace for ${word}, any pod not picked by some other policy keeps Kubernetes' default of allowing all ${word} traffic. A namespace-wide default-deny (\`podSelector: {}\` with \`${direction}\` in \`policyTypes\`) makes every later allow rule the only way ${direction === 'Ingress' ? 'in' : 'out'}. Pods on the host network are not counted: policies never apply to them.`,
+    rationale: `Without a policy that selects every pod of a namespace for ${word}, any pod not picked by some other policy keeps Kubernetes' default of allowing all ${word} traffic. A namespace-wide default-deny (Kubernetes \`podSelector: {}\` with \`${direction}\` in \`policyTypes\`, Calico \`selector: all()\`, Cilium \`endpointSelector: {}\`, or a cluster-wide Calico/Cilium policy selecting every pod) makes every later allow rule the only way ${direction === 'Ingress' ? 'in' : 'out'}. Pods on the host network are not counted: policies never apply to them.`,
     remediation: `Add a NetworkPolicy with \`podSelector: {}\` and \`policyTypes: [${direction}]\` to the namespace, then allow the ${word} traffic each workload needs.`,
     precision: 'high',
     ...meta,

@@ -202,6 +202,27 @@ describe('discovery', () => {
   });
 });
 
+describe('connectivity', () => {
+  it('prints the allowed connections of the repository, in every format', () => {
+    repo = makeRepo({ 'k8s/web.yaml': OPEN_DEPLOYMENT, 'k8s/policy.yaml': DENY_ALL });
+    const text = runCli(['connectivity'], { cwd: repo });
+    expect(text.code).toBe(0);
+    // Deny-all with a DNS-only egress: the only connection left is UDP/TCP 53 out.
+    expect(text.stdout).toMatch(/^shop\/web\[Deployment\] => 0\.0\.0\.0-255\.255\.255\.255 : .*53/m);
+    expect(text.stdout).not.toMatch(/=> shop\/web/);
+    const json = JSON.parse(runCli(['connectivity', '-f', 'json'], { cwd: repo }).stdout);
+    expect(json.connections.length).toBeGreaterThan(0);
+    expect(runCli(['connectivity', '-f', 'md'], { cwd: repo }).stdout).toContain('```mermaid');
+    expect(runCli(['connectivity', '-f', 'mermaid'], { cwd: repo }).stdout).toMatch(/^graph /m);
+  });
+
+  it('rejects a lint format', () => {
+    const run = runCli(['connectivity', '-f', 'sarif'], { cwd: repo });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown format "sarif"; expected one of: text, json, md, mermaid');
+  });
+});
+
 describe('the installed command', () => {
   it('runs the bundled CLI on the example repository', () => {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });

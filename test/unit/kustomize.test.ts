@@ -29,7 +29,8 @@ describe('namespace from kustomizations', () => {
   const index = new KustomizationIndex(root, []);
 
   it('a file listed directly takes the namespace', () => expect(index.namespaceFor('apps/api.yaml')).toBe('apps'));
-  it('a file listed through a listed folder with its own kustomization takes it', () => expect(index.namespaceFor('apps/web/deploy.yaml')).toBe('apps'));
+  it('a file listed through a listed folder with its own kustomization takes it', () =>
+    expect(index.namespaceFor('apps/web/deploy.yaml')).toBe('apps'));
   it('a file in that folder but not listed by it does not', () => expect(index.namespaceFor('apps/web/unlisted.yaml')).toBeUndefined());
   it('a file beside the kustomization but not listed does not', () => expect(index.namespaceFor('apps/other.yaml')).toBeUndefined());
   it('a listed folder without a kustomization brings all its files; `Kustomization` is a valid name', () =>

@@ -28,13 +28,21 @@ describe('parseYamlStream', () => {
   });
 
   it('caps alias expansion instead of hanging', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
     const r = parseYamlStream(bomb);
     expect(r.ok).toBe(false);
   });
 
   it('keeps small, legitimate anchors and aliases', () => {
-    expect(parseYamlStream('base: &b { app: web }\nother: *b\n')).toEqual({ ok: true, docs: [{ base: { app: 'web' }, other: { app: 'web' } }] });
+    expect(parseYamlStream('base: &b { app: web }\nother: *b\n')).toEqual({
+      ok: true,
+      docs: [{ base: { app: 'web' }, other: { app: 'web' } }],
+    });
   });
 });
 
@@ -51,12 +59,26 @@ describe('parseJsonStream', () => {
 });
 
 describe('YamlLocator', () => {
-  const text = ['# leading comment', 'apiVersion: v1', 'kind: List', 'items:', '  - metadata:', '      name: first', '  - {}', '---', 'second: doc', ''].join('\n');
+  const text = [
+    '# leading comment',
+    'apiVersion: v1',
+    'kind: List',
+    'items:',
+    '  - metadata:',
+    '      name: first',
+    '  - {}',
+    '---',
+    'second: doc',
+    '',
+  ].join('\n');
   const locator = new YamlLocator(text);
 
   it('locates keys and values by path', () => {
     expect(locator.locate(0, ['items', 0, 'metadata', 'name'], 'key')?.start).toEqual({ line: 6, column: 7 });
-    expect(locator.locate(0, ['items', 0, 'metadata', 'name'], 'value')).toEqual({ start: { line: 6, column: 13 }, end: { line: 6, column: 18 } });
+    expect(locator.locate(0, ['items', 0, 'metadata', 'name'], 'value')).toEqual({
+      start: { line: 6, column: 13 },
+      end: { line: 6, column: 18 },
+    });
   });
 
   it('locates a sequence item, and documents by ordinal', () => {

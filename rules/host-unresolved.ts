@@ -1,0 +1,17 @@
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  id: 'host-unresolved',
+  title: 'Firewall command cannot be resolved statically',
+  severity: 'low',
+  rationale:
+    'nsl-lint reads firewall scripts without running them. A command whose words depend on something outside the script (an environment variable, a command substitution, input read at run time) cannot be known, so it is left out and the analysis of that ruleset is partial: findings may be missing and others may not hold.',
+  remediation:
+    'Assign the value in the script (`IPT=/usr/sbin/iptables`, `MGMT_NET=10.0.100.0/24`), or move the rules into an iptables-save or nftables file that nsl-lint can read completely.',
+  precision: 'very-high',
+  tags: ['firewall'],
+  *check(model) {
+    for (const rs of model.host.rulesets)
+      for (const u of rs.unresolved) yield { at: u.at, message: `Command left out of the analysis: ${u.message}.` };
+  },
+});

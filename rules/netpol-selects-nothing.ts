@@ -1,0 +1,29 @@
+import { defineRule } from '../src/engine/rule.js';
+import { netpolAnalysis } from '../src/analysis/netpol.js';
+
+export default defineRule({
+  id: 'netpol-selects-nothing',
+  title: 'Policy selects no workload of its namespace',
+  severity: 'low',
+  rationale:
+    "A policy whose selector matches none of its namespace's workloads protects nothing. It is usually a label typo or a label that changed in the workload but not in the policy, and the pods it was meant for are left unrestricted.",
+  remediation: "Fix the selector to match the workload's pod template labels (`spec.template.metadata.labels`), or delete the policy.",
+  precision: 'high',
+  tags: ['kubernetes', 'network-policy'],
+  *check(model) {
+    const a = netpolAnalysis(model);
+    const byNs = new Map<string, typeof a.pods>();
+    for (const pod of a.pods) byNs.set(pod.namespace, [...(byNs.get(pod.namespace) ?? []), pod]);
+    for (const policy of a.policies) {
+      if (policy.namespace === undefined || policy.pods.all || !policy.selectorNode) continue;
+      const pods = byNs.get(policy.namespace) ?? [];
+      if (pods.length === 0) continue;
+      // `unknown` (a selector nsl-lint cannot judge) counts as a possible match.
+      if (pods.some((pod) => a.selectsIgnoringHostNetwork(policy, pod) !== false)) continue;
+      yield {
+        at: policy.selectorNode.keyLoc,
+        message: `${policy.resource.kind} "${policy.resource.name}" selects no workload in namespace "${policy.namespace}" (it has ${pods.length}): check the selector against the pod template labels.`,
+      };
+    }
+  },
+});

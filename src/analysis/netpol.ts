@@ -1,0 +1,414 @@
+import type { Model } from '../model/model.js';
+import { namespaceInfo } from '../model/model.js';
+import type { NamespaceInfo, Workload } from '../model/k8s.js';
+import type { Node } from '../model/node.js';
+import { CALICO_GROUPS, parseCalicoPolicy } from './calico-policy.js';
+import { CILIUM_GROUPS, parseCiliumPolicies } from './cilium-policy.js';
+import { contains, overlaps, type IpRange } from './netpol-ip.js';
+import { parseKubernetesPolicy } from './netpol-kubernetes.js';
+import { ConnSet, resolvePorts, type NamedPort, type Protocol } from './netpol-ports.js';
+import type { Tri } from './selectors.js';
+import type { Direction, DirectionRules, Labels, NamespaceScope, Peer, Policy, PolicyRule } from './netpol-types.js';
+
+/**
+ * The policy engine: which policies select a pod, whether it is isolated per direction,
+ * and which connections are allowed between a pod and another endpoint. Built once per
+ * model and shared by every netpol rule and the connectivity map.
+ *
+ * Semantics, in one evaluation:
+ * - A pod is isolated in a direction when a selecting policy isolates that direction.
+ * - Rules are taken in order (Calico `order`, Kubernetes and Cilium at 1000, then path
+ *   order); a matching `Allow` admits, `Deny` refuses, `Pass` hands the connection to
+ *   the namespace profile (which allows), `Log` does nothing. Kubernetes and Cilium
+ *   have only allow rules, so this is the union of their rules.
+ * - Cilium deny rules refuse whatever else allows.
+ * Answers are bounds: `upper` assumes every uncertain match goes the permissive way,
+ * `lower` the restrictive way; they differ only when labels nobody defined matter.
+ */
+
+export interface PodEndpoint {
+  kind: 'pod';
+  namespace: string;
+  ns: NamespaceInfo;
+  labels: Labels;
+  /** False for stand-in pods built from a selector: other labels may exist. */
+  labelsComplete: boolean;
+  ports: NamedPort[];
+  hostNetwork: boolean;
+  workload: Workload | undefined;
+  /** A stand-in pod is selected by the policy it stands for, whatever the labels say. */
+  standInFor?: Policy;
+}
+
+export interface IpEndpoint {
+  kind: 'ip';
+  range: IpRange;
+}
+
+/** The cluster DNS reached by address (Service IP, NodeLocal DNS): any ipBlock may be it. */
+export interface DnsAddressEndpoint {
+  kind: 'dns-address';
+}
+
+export type Endpoint = PodEndpoint | IpEndpoint | DnsAddressEndpoint;
+
+export interface Bounds {
+  lower: ConnSet;
+  upper: ConnSet;
+}
+
+export interface Applicable {
+  policy: Policy;
+  selected: Tri;
+  rules: DirectionRules;
+}
+
+interface Bucket {
+  byHint: Map<string, Policy[]>;
+  rest: Policy[];
+  all: Policy[];
+}
+
+function emptyBucket(): Bucket {
+  return { byHint: new Map(), rest: [], all: [] };
+}
+
+function hintKey(k: string, v: string): string {
+  return `${k}\u0000${v}`;
+}
+
+export function triAnd(a: Tri, b: Tri): Tri {
+  if (a === false || b === false) return false;
+  return a === true && b === true ? true : 'unknown';
+}
+
+export function triOr(a: Tri, b: Tri): Tri {
+  if (a === true || b === true) return true;
+  return a === false && b === false ? false : 'unknown';
+}
+
+/** Container ports of a pod spec (named ports resolve against them); no protocol means TCP. */
+export function containerPorts(spec: Node | undefined): NamedPort[] {
+  const out: NamedPort[] = [];
+  for (const field of ['containers', 'initContainers']) {
+    for (const c of spec?.get(field)?.items() ?? []) {
+      for (const p of c.get('ports')?.items() ?? []) {
+        const port = p.get('containerPort')?.value;
+        const name = p.get('name')?.str();
+        const proto = (p.get('protocol')?.str() ?? 'TCP').toUpperCase();
+        if (typeof port !== 'number' || (proto !== 'TCP' && proto !== 'UDP' && proto !== 'SCTP')) continue;
+        out.push({ name: name ?? '', protocol: proto, port });
+      }
+    }
+  }
+  return out;
+}
+
+export class NetpolAnalysis {
+  readonly policies: Policy[] = [];
+  readonly pods: PodEndpoint[] = [];
+  private readonly byWorkload = new Map<Workload, PodEndpoint>();
+  private readonly namespaced = new Map<string, Bucket>();
+  private readonly clusterwide = emptyBucket();
+  private readonly podsByNs = new Map<string, { all: PodEndpoint[]; byHint: Map<string, PodEndpoint[]> }>();
+  private readonly applicableCache = new Map<Direction, WeakMap<PodEndpoint, Applicable[]>>([
+    ['Ingress', new WeakMap()],
+    ['Egress', new WeakMap()],
+  ]);
+
+  constructor(readonly model: Model) {
+    model.resources.forEach((r, index) => {
+      if (r.kind === 'NetworkPolicy' && r.group === 'networking.k8s.io') this.policies.push(parseKubernetesPolicy(r, index));
+      else if ((r.kind === 'NetworkPolicy' || r.kind === 'GlobalNetworkPolicy') && CALICO_GROUPS.includes(r.group))
+        this.policies.push(parseCalicoPolicy(r, index));
+      else if ((r.kind === 'CiliumNetworkPolicy' || r.kind === 'CiliumClusterwideNetworkPolicy') && CILIUM_GROUPS.includes(r.group))
+        this.policies.push(...parseCiliumPolicies(r, index));
+    });
+    for (const p of this.policies) {
+      let bucket = this.clusterwide;
+      if (p.namespace !== undefined) {
+        bucket = this.namespaced.get(p.namespace) ?? emptyBucket();
+        this.namespaced.set(p.namespace, bucket);
+      }
+      bucket.all.push(p);
+      const hint = p.pods.hints[0];
+      if (hint) {
+        const key = hintKey(hint[0], hint[1]);
+        const list = bucket.byHint.get(key) ?? [];
+        list.push(p);
+        bucket.byHint.set(key, list);
+      } else bucket.rest.push(p);
+    }
+    for (const w of model.workloads) {
+      const pod: PodEndpoint = {
+        kind: 'pod',
+        namespace: w.namespace,
+        ns: namespaceInfo(model, w.namespace),
+        labels: w.podLabels,
+        labelsComplete: true,
+        ports: containerPorts(w.podSpec),
+        hostNetwork: w.hostNetwork,
+        workload: w,
+      };
+      this.pods.push(pod);
+      this.byWorkload.set(w, pod);
+      let entry = this.podsByNs.get(w.namespace);
+      if (!entry) {
+        entry = { all: [], byHint: new Map() };
+        this.podsByNs.set(w.namespace, entry);
+      }
+      entry.all.push(pod);
+      for (const [k, v] of Object.entries(w.podLabels)) {
+        const key = hintKey(k, v);
+        const list = entry.byHint.get(key) ?? [];
+        list.push(pod);
+        entry.byHint.set(key, list);
+      }
+    }
+  }
+
+  pod(w: Workload): PodEndpoint {
+    const p = this.byWorkload.get(w);
+    if (!p) throw new Error(`workload ${w.namespace}/${w.name} is not in the model`);
+    return p;
+  }
+
+  /** A pod standing for "whatever this policy selects", where the repository has no workload. */
+  standIn(policy: Policy): PodEndpoint {
+    const namespace = policy.namespace ?? 'default';
+    return {
+      kind: 'pod',
+      namespace,
+      ns: namespaceInfo(this.model, namespace),
+      labels: Object.fromEntries(policy.pods.hints),
+      labelsComplete: false,
+      ports: [],
+      hostNetwork: false,
+      workload: undefined,
+      standInFor: policy,
+    };
+  }
+
+  namespaceMatches(scope: NamespaceScope, ns: NamespaceInfo): Tri {
+    switch (scope.kind) {
+      case 'own':
+        return scope.namespace === ns.name;
+      case 'any':
+        return true;
+      case 'selector':
+        return scope.matcher.test(ns.labels, ns.labelsComplete, ns.name);
+    }
+  }
+
+  /** Whether the policy's selector picks the pod, host network or not. */
+  selectsIgnoringHostNetwork(policy: Policy, pod: PodEndpoint): Tri {
+    if (pod.standInFor === policy) return true;
+    return triAnd(this.namespaceMatches(policy.scope, pod.ns), policy.pods.test(pod.labels, pod.labelsComplete, pod.namespace));
+  }
+
+  /** Policies never apply to pods on the host network. */
+  selects(policy: Policy, pod: PodEndpoint): Tri {
+    if (pod.hostNetwork) return false;
+    return this.selectsIgnoringHostNetwork(policy, pod);
+  }
+
+  /** Candidate policies for a pod, found through the namespace and label index. */
+  private candidates(pod: PodEndpoint): Policy[] {
+    const out: Policy[] = [];
+    for (const bucket of [this.namespaced.get(pod.namespace), this.clusterwide]) {
+      if (!bucket) continue;
+      if (!pod.labelsComplete) {
+        out.push(...bucket.all);
+        continue;
+      }
+      out.push(...bucket.rest);
+      for (const [k, v] of Object.entries(pod.labels)) out.push(...(bucket.byHint.get(hintKey(k, v)) ?? []));
+    }
+    return out;
+  }
+
+  /** Policies that (may) select the pod and speak about `direction`, in evaluation order. */
+  applicable(pod: PodEndpoint, direction: Direction): Applicable[] {
+    const cache = this.applicableCache.get(direction) as WeakMap<PodEndpoint, Applicable[]>;
+    const hit = cache.get(pod);
+    if (hit) return hit;
+    const out: Applicable[] = [];
+    if (!pod.hostNetwork) {
+      for (const policy of this.candidates(pod)) {
+        const rules = policy[direction];
+        if (!rules) continue;
+        const selected = this.selects(policy, pod);
+        if (selected !== false) out.push({ policy, selected, rules });
+      }
+    }
+    out.sort((a, b) => a.policy.order - b.policy.order || a.policy.index - b.policy.index);
+    cache.set(pod, out);
+    return out;
+  }
+
+  isolated(pod: PodEndpoint, direction: Direction): Tri {
+    let result: Tri = false;
+    for (const a of this.applicable(pod, direction)) if (a.rules.isolates) result = triOr(result, a.selected);
+    return result;
+  }
+
+  peerMatches(peer: Peer, ep: Endpoint): Tri {
+    switch (peer.kind) {
+      case 'all':
+        return true;
+      case 'unknown':
+        return 'unknown';
+      case 'fqdn':
+        return false;
+      case 'entity':
+        if (peer.entity === 'all') return true;
+        if (peer.entity === 'other') return 'unknown';
+        if (ep.kind === 'pod') return peer.entity === 'cluster' && !ep.hostNetwork;
+        if (ep.kind === 'ip') return peer.entity === 'world';
+        return peer.entity === 'cluster' || peer.entity === 'host';
+      case 'cidr':
+        if (ep.kind === 'dns-address') return true;
+        if (ep.kind !== 'ip') return false;
+        if (!contains(peer.range, ep.range)) return overlaps(peer.range, ep.range) ? 'unknown' : false;
+        for (const ex of peer.except) {
+          if (contains(ex, ep.range)) return false;
+          if (overlaps(ex, ep.range)) return 'unknown';
+        }
+        return true;
+      case 'pods':
+        // Traffic of host-network pods carries the node's address, not a pod identity.
+        if (ep.kind !== 'pod' || ep.hostNetwork) return false;
+        return triAnd(this.namespaceMatches(peer.namespaces, ep.ns), peer.pods.test(ep.labels, ep.labelsComplete, ep.namespace));
+    }
+  }
+
+  ruleMatches(rule: PolicyRule, ep: Endpoint): Tri {
+    let m: Tri = false;
+    for (const peer of rule.peers) {
+      m = triOr(m, this.peerMatches(peer, ep));
+      if (m === true) break;
+    }
+    return rule.uncertain ? triAnd(m, 'unknown') : m;
+  }
+
+  /**
+   * Connections allowed for `pod` in `direction` with `other` (the source for ingress, the
+   * destination for egress), as far as the policies selecting `pod` decide. `upperOnly`
+   * skips the lower bound (it is then a copy of the upper one).
+   */
+  allowed(pod: PodEndpoint, direction: Direction, other: Endpoint, upperOnly = false): Bounds {
+    const apps = this.applicable(pod, direction);
+    if (apps.length === 0) return { lower: ConnSet.ALL, upper: ConnSet.ALL };
+    const dst = direction === 'Ingress' ? pod : other;
+    const dstPorts = dst.kind === 'pod' ? dst.ports : [];
+    const sure = apps.filter((a) => a.selected === true);
+    const bounds = (list: Applicable[]): Bounds => {
+      const upper = this.evaluate(list, other, dstPorts, 'upper');
+      return { lower: upperOnly ? upper : this.evaluate(list, other, dstPorts, 'lower'), upper };
+    };
+    const r1 = bounds(sure);
+    if (sure.length === apps.length) return r1;
+    // Policies that may or may not select the pod: both worlds are possible.
+    const r2 = bounds(apps);
+    return { lower: r1.lower.intersect(r2.lower), upper: r1.upper.union(r2.upper) };
+  }
+
+  private evaluate(apps: Applicable[], other: Endpoint, dstPorts: NamedPort[], bound: 'lower' | 'upper'): ConnSet {
+    const takes = (rule: PolicyRule, permissive: boolean): boolean => {
+      const m = this.ruleMatches(rule, other);
+      // Upper bound: uncertain allows match and uncertain denies do not; lower bound the reverse.
+      return permissive === (bound === 'upper') ? m !== false : m === true;
+    };
+    let denied = ConnSet.NONE;
+    for (const a of apps)
+      for (const rule of a.rules.denies) if (takes(rule, false)) denied = denied.union(resolvePorts(rule.ports, dstPorts));
+    if (!apps.some((a) => a.rules.isolates)) return ConnSet.ALL.subtract(denied);
+    let remaining = ConnSet.ALL;
+    let allowed = ConnSet.NONE;
+    outer: for (const a of apps) {
+      for (const rule of a.rules.rules) {
+        if (rule.action === 'Log') continue;
+        const permissive = rule.action !== 'Deny';
+        if (!takes(rule, permissive)) continue;
+        const c = resolvePorts(rule.ports, dstPorts).intersect(remaining);
+        if (c.isEmpty) continue;
+        if (permissive) allowed = allowed.union(c);
+        remaining = remaining.subtract(c);
+        if (remaining.isEmpty) break outer;
+      }
+    }
+    return allowed.subtract(denied);
+  }
+
+  /** Policies whose allow rules (may) admit `probe` between `pod` and `other`: who gives a connection. */
+  allowingPolicies(pod: PodEndpoint, direction: Direction, other: Endpoint, protocol: Protocol, port: number, certain: boolean): Policy[] {
+    const dst = direction === 'Ingress' ? pod : other;
+    const dstPorts = dst.kind === 'pod' ? dst.ports : [];
+    const out = new Set<Policy>();
+    for (const a of this.applicable(pod, direction)) {
+      if (certain && a.selected !== true) continue;
+      for (const rule of a.rules.rules) {
+        if (rule.action !== 'Allow') continue;
+        const m = this.ruleMatches(rule, other);
+        if (certain ? m !== true : m === false) continue;
+        if (resolvePorts(rule.ports, dstPorts).has(protocol, port)) out.add(a.policy);
+      }
+    }
+    return [...out];
+  }
+
+  /** Namespaces a scope may reach, among those the model knows. */
+  namespacesIn(scope: NamespaceScope): string[] {
+    if (scope.kind === 'own') return [scope.namespace];
+    const names = [...this.podsByNs.keys()];
+    if (scope.kind === 'any') return names;
+    return names.filter((n) => this.namespaceMatches(scope, namespaceInfo(this.model, n)) !== false);
+  }
+
+  /** Pods of the repository a peer may match, through the namespace and label index. */
+  podsMatching(peer: Peer): PodEndpoint[] {
+    if (peer.kind === 'all' || (peer.kind === 'entity' && (peer.entity === 'all' || peer.entity === 'cluster')) || peer.kind === 'unknown')
+      return this.pods;
+    if (peer.kind !== 'pods') return [];
+    const out: PodEndpoint[] = [];
+    const hint = peer.pods.hints[0];
+    for (const ns of this.namespacesIn(peer.namespaces)) {
+      const entry = this.podsByNs.get(ns);
+      if (!entry) continue;
+      const candidates = hint ? (entry.byHint.get(hintKey(hint[0], hint[1])) ?? []) : entry.all;
+      for (const pod of candidates) if (this.peerMatches(peer, pod) !== false) out.push(pod);
+    }
+    return out;
+  }
+
+  /** Policies that select every pod of `namespace` and isolate `direction` (namespaced or cluster-wide). */
+  namespaceWide(namespace: string, direction: Direction): Policy[] {
+    const ns = namespaceInfo(this.model, namespace);
+    const out: Policy[] = [];
+    for (const p of [...(this.namespaced.get(namespace)?.all ?? []), ...this.clusterwide.all]) {
+      if (!p[direction]?.isolates || !p.pods.all) continue;
+      // A cluster-wide policy whose namespace selector depends on unknown labels may cover it: stay quiet.
+      if (this.namespaceMatches(p.scope, ns) !== false) out.push(p);
+    }
+    return out;
+  }
+}
+
+const cache = new WeakMap<Model, NetpolAnalysis>();
+
+/** The shared engine for a model, built on first use. */
+export function netpolAnalysis(model: Model): NetpolAnalysis {
+  let a = cache.get(model);
+  if (!a) {
+    a = new NetpolAnalysis(model);
+    cache.set(model, a);
+  }
+  return a;
+}
+
+/** `ns/name[Kind]` for a pod endpoint; a stand-in is described from its policy's point of view. */
+export function podName(pod: PodEndpoint): string {
+  if (pod.workload) return `${pod.workload.namespace}/${pod.workload.name}[${pod.workload.kind}]`;
+  const p = pod.standInFor;
+  return p ? `the pods it selects in namespace "${pod.namespace}" (no workload in the repository)` : `${pod.namespace}/?`;
+}

@@ -1,0 +1,734 @@
+/**
+ * A parser for the part of the shell language firewall scripts use: simple commands,
+ * assignments (also arrays), lists and pipelines, `if`/`case`/`while`/`until`/`for`,
+ * groups, subshells, functions and here-documents. Words keep their quoting so the
+ * interpreter (shell-run.ts) can expand them as the shell would. Syntax is checked
+ * beforehand by mvdan/sh (shell-syntax.ts); this parser only needs to read valid scripts.
+ */
+
+export type WordPart =
+  | { kind: 'lit'; value: string; quoted: boolean }
+  | { kind: 'param'; name: string; quoted: boolean; op?: string; arg?: WordPart[]; index?: string }
+  | { kind: 'unknown'; what: string; quoted: boolean; raw: string };
+
+export interface Word {
+  parts: WordPart[];
+  start: number;
+  end: number;
+  /** `X=(a b c)`: the elements of an array assignment. */
+  array?: Word[];
+}
+
+export interface Redirect {
+  op: string;
+  target?: Word;
+  /** Here-document body and where it starts in the file. */
+  heredoc?: { text: string; start: number; expand: boolean };
+}
+
+export interface Assignment {
+  name: string;
+  value: Word | undefined;
+  start: number;
+}
+
+export type ShNode =
+  | { type: 'simple'; assigns: Assignment[]; words: Word[]; redirs: Redirect[]; start: number; end: number }
+  | { type: 'for'; name: string; items: Word[] | undefined; body: ShNode[]; start: number }
+  | { type: 'if'; branches: ShNode[][]; start: number }
+  | { type: 'loop'; cond: ShNode[]; body: ShNode[]; redirs: Redirect[]; start: number }
+  | { type: 'case'; word: Word; arms: ShNode[][]; start: number }
+  | { type: 'group'; body: ShNode[]; start: number }
+  | { type: 'func'; name: string; body: ShNode[]; start: number };
+
+export class ShellParseError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+type Token = { t: 'word'; word: Word; raw: string } | { t: 'op'; op: string; start: number; end: number } | { t: 'eof'; start: number };
+
+const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
+const OPS = [
+  '<<<',
+  '<<-',
+  '&>>',
+  ';;&',
+  ';;',
+  ';&',
+  '&&',
+  '||',
+  '>>',
+  '<<',
+  '<&',
+  '>&',
+  '&>',
+  '<>',
+  '>|',
+  '|&',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  '(',
+  ')',
+  '\n',
+];
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'while',
+  'until',
+  'for',
+  'in',
+  '{',
+  '}',
+  '!',
+  'function',
+  'select',
+]);
+
+class Lexer {
+  pos = 0;
+  private pendingHeredocs: Redirect[] = [];
+  private peeked: Token | undefined;
+
+  constructor(private readonly src: string) {}
+
+  peek(): Token {
+    this.peeked ??= this.lex();
+    return this.peeked;
+  }
+
+  next(): Token {
+    const t = this.peek();
+    this.peeked = undefined;
+    return t;
+  }
+
+  /** Register a here-document whose body starts after the current line. */
+  heredoc(redir: Redirect, delimiter: string, stripTabs: boolean, expand: boolean): void {
+    (redir as Redirect & { _delim?: string; _strip?: boolean; _expand?: boolean })._delim = delimiter;
+    (redir as Redirect & { _strip?: boolean })._strip = stripTabs;
+    (redir as Redirect & { _expand?: boolean })._expand = expand;
+    this.pendingHeredocs.push(redir);
+  }
+
+  private readHeredocs(): void {
+    for (const r of this.pendingHeredocs) {
+      const x = r as Redirect & { _delim: string; _strip: boolean; _expand: boolean };
+      const start = this.pos;
+      let body = '';
+      for (;;) {
+        if (this.pos >= this.src.length) break;
+        const nl = this.src.indexOf('\n', this.pos);
+        const lineEnd = nl < 0 ? this.src.length : nl;
+        let line = this.src.slice(this.pos, lineEnd);
+        this.pos = nl < 0 ? this.src.length : nl + 1;
+        if (x._strip) line = line.replace(/^\t+/, '');
+        if (line === x._delim) break;
+        body += `${line}\n`;
+      }
+      r.heredoc = { text: body, start, expand: x._expand };
+    }
+    this.pendingHeredocs = [];
+  }
+
+  private lex(): Token {
+    const s = this.src;
+    for (;;) {
+      while (this.pos < s.length && (s[this.pos] === ' ' || s[this.pos] === '\t' || s[this.pos] === '\r')) this.pos++;
+      if (s.startsWith('\\\n', this.pos)) {
+        this.pos += 2;
+        continue;
+      }
+      if (s[this.pos] === '#') {
+        while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+        continue;
+      }
+      break;
+    }
+    if (this.pos >= s.length) return { t: 'eof', start: this.pos };
+    for (const op of OPS) {
+      if (s.startsWith(op, this.pos)) {
+        // `<(` and `>(` start a process substitution word.
+        if ((op === '<' || op === '>') && s[this.pos + 1] === '(') break;
+        const start = this.pos;
+        this.pos += op.length;
+        if (op === '\n' && this.pendingHeredocs.length) this.readHeredocs();
+        return { t: 'op', op, start, end: this.pos };
+      }
+    }
+    const start = this.pos;
+    const word = this.word();
+    return { t: 'word', word, raw: s.slice(start, this.pos) };
+  }
+
+  /** Read one word up to an unquoted metacharacter. */
+  private word(): Word {
+    const s = this.src;
+    const start = this.pos;
+    const parts: WordPart[] = [];
+    let lit = '';
+    const flush = (): void => {
+      if (lit) parts.push({ kind: 'lit', value: lit, quoted: false });
+      lit = '';
+    };
+    while (this.pos < s.length) {
+      const c = s[this.pos] as string;
+      if ((c === '<' || c === '>') && s[this.pos + 1] === '(' && this.pos === start) {
+        const end = this.matching(this.pos + 1, '(', ')');
+        parts.push({ kind: 'unknown', what: 'process substitution', quoted: false, raw: s.slice(this.pos, end) });
+        this.pos = end;
+        continue;
+      }
+      if (META.has(c)) {
+        // Array assignment `X=(a b)`.
+        if (c === '(' && lit.endsWith('=') && parts.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(lit)) {
+          flush();
+          this.pos++;
+          const array: Word[] = [];
+          for (;;) {
+            while (this.pos < s.length && /[ \t\n\r]/.test(s[this.pos] as string)) this.pos++;
+            if (s.startsWith('\\\n', this.pos)) {
+              this.pos += 2;
+              continue;
+            }
+            if (s[this.pos] === '#') {
+              while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+              continue;
+            }
+            if (this.pos >= s.length) throw new ShellParseError('unclosed array', start);
+            if (s[this.pos] === ')') {
+              this.pos++;
+              break;
+            }
+            array.push(this.word());
+          }
+          return { parts, start, end: this.pos, array };
+        }
+        break;
+      }
+      if (c === '\\') {
+        if (s[this.pos + 1] === '\n') {
+          this.pos += 2;
+          continue;
+        }
+        flush();
+        parts.push({ kind: 'lit', value: s[this.pos + 1] ?? '', quoted: true });
+        this.pos += 2;
+        continue;
+      }
+      if (c === "'") {
+        flush();
+        const end = s.indexOf("'", this.pos + 1);
+        if (end < 0) throw new ShellParseError('unclosed quote', this.pos);
+        parts.push({ kind: 'lit', value: s.slice(this.pos + 1, end), quoted: true });
+        this.pos = end + 1;
+        continue;
+      }
+      if (c === '"') {
+        flush();
+        this.pos++;
+        this.doubleQuoted(parts);
+        continue;
+      }
+      if (c === '$' && s[this.pos + 1] === "'") {
+        flush();
+        const { value, end } = ansiC(s, this.pos + 2);
+        parts.push({ kind: 'lit', value, quoted: true });
+        this.pos = end;
+        continue;
+      }
+      if (c === '$' && s[this.pos + 1] === '"') {
+        flush();
+        this.pos += 2;
+        this.doubleQuoted(parts);
+        continue;
+      }
+      if (c === '$' || c === '`') {
+        const part = this.dollar(false);
+        if (part) {
+          flush();
+          parts.push(part);
+          continue;
+        }
+      }
+      lit += c;
+      this.pos++;
+    }
+    flush();
+    return { parts, start, end: this.pos };
+  }
+
+  private doubleQuoted(parts: WordPart[]): void {
+    const s = this.src;
+    let lit = '';
+    const flush = (): void => {
+      parts.push({ kind: 'lit', value: lit, quoted: true });
+      lit = '';
+    };
+    while (this.pos < s.length && s[this.pos] !== '"') {
+      const c = s[this.pos] as string;
+      if (c === '\\' && '$`"\\\n'.includes(s[this.pos + 1] ?? '')) {
+        if (s[this.pos + 1] !== '\n') lit += s[this.pos + 1];
+        this.pos += 2;
+        continue;
+      }
+      if (c === '$' || c === '`') {
+        const part = this.dollar(true);
+        if (part) {
+          if (lit) flush();
+          parts.push(part);
+          continue;
+        }
+      }
+      lit += c;
+      this.pos++;
+    }
+    if (this.pos >= s.length) throw new ShellParseError('unclosed double quote', this.pos);
+    this.pos++;
+    flush();
+  }
+
+  /** `$name`, `${…}`, `$(…)`, `$((…))`, `` `…` ``; undefined for a literal `$`. */
+  private dollar(quoted: boolean): WordPart | undefined {
+    const s = this.src;
+    const start = this.pos;
+    if (s[this.pos] === '`') {
+      let i = this.pos + 1;
+      while (i < s.length && s[i] !== '`') i += s[i] === '\\' ? 2 : 1;
+      this.pos = i + 1;
+      return { kind: 'unknown', what: 'command substitution', quoted, raw: s.slice(start, this.pos) };
+    }
+    const c = s[this.pos + 1] ?? '';
+    if (c === '(') {
+      const arith = s[this.pos + 2] === '(';
+      const end = this.matching(this.pos + 1, '(', ')');
+      this.pos = end;
+      return { kind: 'unknown', what: arith ? 'arithmetic expansion' : 'command substitution', quoted, raw: s.slice(start, end) };
+    }
+    if (c === '{') {
+      const end = this.matching(this.pos + 1, '{', '}');
+      const inner = s.slice(this.pos + 2, end - 1);
+      this.pos = end;
+      const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(\[[^\]]*\])?(:?[-=+?])?([\s\S]*)$/.exec(inner);
+      if (!m || (m[4] && !m[3])) return { kind: 'unknown', what: `parameter expansion \${${inner}}`, quoted, raw: s.slice(start, end) };
+      const part: WordPart = { kind: 'param', name: m[1] as string, quoted };
+      if (m[2]) part.index = m[2].slice(1, -1);
+      if (m[3]) {
+        part.op = m[3];
+        part.arg = new Lexer(m[4] ?? '').wordParts();
+      }
+      return part;
+    }
+    const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]|[@*#?$!-])/.exec(s.slice(this.pos + 1));
+    if (!m) return undefined;
+    this.pos += 1 + (m[1] as string).length;
+    return { kind: 'param', name: m[1] as string, quoted };
+  }
+
+  /** The parts of a whole string read as the inside of double quotes (for `${X:-default}`). */
+  wordParts(): WordPart[] {
+    const parts: WordPart[] = [];
+    let lit = '';
+    while (this.pos < this.src.length) {
+      const c = this.src[this.pos] as string;
+      if (c === '$' || c === '`') {
+        const part = this.dollar(false);
+        if (part) {
+          if (lit) parts.push({ kind: 'lit', value: lit, quoted: false });
+          lit = '';
+          parts.push(part);
+          continue;
+        }
+      }
+      if (c === '"' || c === "'") {
+        this.pos++;
+        continue;
+      }
+      lit += c;
+      this.pos++;
+    }
+    if (lit) parts.push({ kind: 'lit', value: lit, quoted: false });
+    return parts;
+  }
+
+  /** Offset after the bracket closing the one at `open`, skipping quotes and nesting. */
+  private matching(open: number, o: string, c: string): number {
+    const s = this.src;
+    let depth = 0;
+    for (let i = open; i < s.length; i++) {
+      const ch = s[i];
+      if (ch === '\\') {
+        i++;
+        continue;
+      }
+      if (ch === "'") {
+        const e = s.indexOf("'", i + 1);
+        if (e < 0) break;
+        i = e;
+        continue;
+      }
+      if (ch === '"') {
+        let j = i + 1;
+        while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+        i = j;
+        continue;
+      }
+      if (ch === o) depth++;
+      else if (ch === c) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    throw new ShellParseError(`unclosed "${o}"`, open);
+  }
+}
+
+function ansiC(s: string, from: number): { value: string; end: number } {
+  let out = '';
+  let i = from;
+  const esc: Record<string, string> = {
+    n: '\n',
+    t: '\t',
+    r: '\r',
+    '\\': '\\',
+    "'": "'",
+    '"': '"',
+    a: '\x07',
+    b: '\b',
+    e: '\x1b',
+    f: '\f',
+    v: '\v',
+  };
+  while (i < s.length && s[i] !== "'") {
+    if (s[i] === '\\') {
+      const n = s[i + 1] ?? '';
+      out += esc[n] ?? n;
+      i += 2;
+    } else out += s[i++];
+  }
+  return { value: out, end: i + 1 };
+}
+
+/** The literal text of a word when it has no expansions (reserved words, function names). */
+export function literal(word: Word): string | undefined {
+  let out = '';
+  for (const p of word.parts) {
+    if (p.kind !== 'lit') return undefined;
+    out += p.value;
+  }
+  return out;
+}
+
+function unquotedLiteral(word: Word): string | undefined {
+  return word.parts.every((p) => p.kind === 'lit' && !p.quoted) ? literal(word) : undefined;
+}
+
+export function parseShell(src: string): ShNode[] {
+  const p = new Parser(new Lexer(src));
+  const nodes = p.list(new Set());
+  const t = p.lex.peek();
+  if (t.t !== 'eof') throw new ShellParseError('unexpected token', t.t === 'word' ? t.word.start : t.start);
+  return nodes;
+}
+
+class Parser {
+  constructor(readonly lex: Lexer) {}
+
+  private isReserved(t: Token, words: Set<string>): boolean {
+    if (t.t !== 'word') return false;
+    const w = unquotedLiteral(t.word);
+    return w !== undefined && words.has(w);
+  }
+
+  private skipNewlines(): void {
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'op' && (t.op === '\n' || t.op === ';')) this.lex.next();
+      else return;
+    }
+  }
+
+  private expectWord(w: string): void {
+    this.skipNewlines();
+    const t = this.lex.next();
+    if (!(t.t === 'word' && unquotedLiteral(t.word) === w))
+      throw new ShellParseError(`expected "${w}"`, t.t === 'word' ? t.word.start : t.start);
+  }
+
+  /** Commands up to one of the stop words, `)`, `;;` or the end. */
+  list(stop: Set<string>): ShNode[] {
+    const out: ShNode[] = [];
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'eof') return out;
+      if (t.t === 'op') {
+        if (t.op === ')' || t.op === ';;' || t.op === ';&' || t.op === ';;&') return out;
+        if (['\n', ';', '&', '&&', '||', '|', '|&'].includes(t.op)) {
+          this.lex.next();
+          continue;
+        }
+      }
+      if (this.isReserved(t, stop)) return out;
+      const before = this.lex.pos;
+      out.push(...this.command());
+      if (this.lex.pos === before && this.lex.peek() === t)
+        throw new ShellParseError('cannot parse', t.t === 'word' ? t.word.start : t.start);
+    }
+  }
+
+  private command(): ShNode[] {
+    const t = this.lex.peek();
+    if (t.t === 'op' && t.op === '(') {
+      this.lex.next();
+      const body = this.list(new Set());
+      this.lex.next();
+      this.redirects();
+      return [{ type: 'group', body, start: t.start }];
+    }
+    if (t.t !== 'word') {
+      // A command that starts with a redirection.
+      return [this.simple()];
+    }
+    const w = unquotedLiteral(t.word);
+    const start = t.word.start;
+    switch (w) {
+      case '!':
+        this.lex.next();
+        return this.command();
+      case '{': {
+        this.lex.next();
+        const body = this.list(new Set(['}']));
+        this.expectWord('}');
+        this.redirects();
+        return [{ type: 'group', body, start }];
+      }
+      case 'if': {
+        this.lex.next();
+        const branches: ShNode[][] = [];
+        branches.push(this.list(new Set(['then'])));
+        this.expectWord('then');
+        for (;;) {
+          branches.push(this.list(new Set(['elif', 'else', 'fi'])));
+          const k = this.lex.next();
+          const kw = k.t === 'word' ? unquotedLiteral(k.word) : undefined;
+          if (kw === 'elif') {
+            branches.push(this.list(new Set(['then'])));
+            this.expectWord('then');
+          } else if (kw === 'else') {
+            branches.push(this.list(new Set(['fi'])));
+            this.expectWord('fi');
+            break;
+          } else break;
+        }
+        this.redirects();
+        return [{ type: 'if', branches, start }];
+      }
+      case 'while':
+      case 'until': {
+        this.lex.next();
+        const cond = this.list(new Set(['do']));
+        this.expectWord('do');
+        const body = this.list(new Set(['done']));
+        this.expectWord('done');
+        return [{ type: 'loop', cond, body, redirs: this.redirects(), start }];
+      }
+      case 'for':
+      case 'select': {
+        this.lex.next();
+        const nameTok = this.lex.next();
+        if (nameTok.t === 'op' && nameTok.op === '(') {
+          // Arithmetic for: `for ((i=0; i<3; i++))` cannot be unrolled statically.
+          this.skipUntilDo();
+          const body = this.list(new Set(['done']));
+          this.expectWord('done');
+          this.redirects();
+          return [{ type: 'loop', cond: [], body, redirs: [], start }];
+        }
+        const name = nameTok.t === 'word' ? (literal(nameTok.word) ?? '') : '';
+        let items: Word[] | undefined;
+        this.skipNewlinesOnly();
+        if (this.isReserved(this.lex.peek(), new Set(['in']))) {
+          this.lex.next();
+          items = [];
+          for (;;) {
+            const n = this.lex.peek();
+            if (n.t !== 'word') break;
+            items.push(n.word);
+            this.lex.next();
+          }
+        }
+        this.skipNewlines();
+        const open = this.lex.peek();
+        const brace = this.isReserved(open, new Set(['{']));
+        this.expectWord(brace ? '{' : 'do');
+        const body = this.list(new Set([brace ? '}' : 'done']));
+        this.expectWord(brace ? '}' : 'done');
+        this.redirects();
+        return [{ type: 'for', name, items, body, start }];
+      }
+      case 'case': {
+        this.lex.next();
+        const wordTok = this.lex.next();
+        if (wordTok.t !== 'word') throw new ShellParseError('expected a word after case', start);
+        this.skipNewlines();
+        this.expectWord('in');
+        const arms: ShNode[][] = [];
+        for (;;) {
+          this.skipNewlines();
+          const n = this.lex.peek();
+          if (n.t === 'eof') throw new ShellParseError('unclosed case', start);
+          if (this.isReserved(n, new Set(['esac']))) {
+            this.lex.next();
+            break;
+          }
+          // Patterns up to `)`.
+          for (;;) {
+            const x = this.lex.next();
+            if (x.t === 'eof') throw new ShellParseError('unclosed case pattern', start);
+            if (x.t === 'op' && x.op === ')') break;
+          }
+          arms.push(this.list(new Set(['esac'])));
+          const end = this.lex.peek();
+          if (end.t === 'op' && (end.op === ';;' || end.op === ';&' || end.op === ';;&')) this.lex.next();
+        }
+        this.redirects();
+        return [{ type: 'case', word: wordTok.word, arms, start }];
+      }
+      case 'function': {
+        this.lex.next();
+        const nameTok = this.lex.next();
+        const name = nameTok.t === 'word' ? (literal(nameTok.word) ?? '').replace(/\(\)$/, '') : '';
+        const after = this.lex.peek();
+        if (after.t === 'op' && after.op === '(') {
+          this.lex.next();
+          this.lex.next();
+        }
+        this.skipNewlinesOnly();
+        return [{ type: 'func', name, body: this.command(), start }];
+      }
+      default:
+        break;
+    }
+    // `name() compound`
+    const simple = this.simple();
+    if (simple.type === 'simple' && simple.words.length === 1 && simple.assigns.length === 0) {
+      const n = this.lex.peek();
+      if (n.t === 'op' && n.op === '(') {
+        this.lex.next();
+        const close = this.lex.next();
+        if (!(close.t === 'op' && close.op === ')')) throw new ShellParseError('expected ")"', simple.start);
+        this.skipNewlinesOnly();
+        const name = literal(simple.words[0] as Word) ?? '';
+        return [{ type: 'func', name, body: this.command(), start: simple.start }];
+      }
+    }
+    return [simple];
+  }
+
+  private skipNewlinesOnly(): void {
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'op' && t.op === '\n') this.lex.next();
+      else return;
+    }
+  }
+
+  private skipUntilDo(): void {
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'eof') return;
+      if (this.isReserved(t, new Set(['do', '{']))) {
+        this.lex.next();
+        return;
+      }
+      this.lex.next();
+    }
+  }
+
+  private redirects(): Redirect[] {
+    const out: Redirect[] = [];
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'op' && /^(<<<|<<-|&>>|>>|<<|<&|>&|&>|<>|>\||<|>)$/.test(t.op)) {
+        this.lex.next();
+        out.push(this.redirect(t.op));
+      } else return out;
+    }
+  }
+
+  private redirect(op: string): Redirect {
+    const target = this.lex.next();
+    const r: Redirect = { op };
+    if (target.t === 'word') {
+      r.target = target.word;
+      if (op === '<<' || op === '<<-') {
+        const quoted = target.word.parts.some((p) => p.kind === 'lit' && p.quoted);
+        const delim = target.word.parts.map((p) => (p.kind === 'lit' ? p.value : '')).join('');
+        this.lex.heredoc(r, delim, op === '<<-', !quoted);
+      }
+    }
+    return r;
+  }
+
+  private simple(): ShNode {
+    const assigns: Assignment[] = [];
+    const words: Word[] = [];
+    const redirs: Redirect[] = [];
+    let start = -1;
+    let end = 0;
+    for (;;) {
+      const t = this.lex.peek();
+      if (t.t === 'op' && /^(<<<|<<-|&>>|>>|<<|<&|>&|&>|<>|>\||<|>)$/.test(t.op)) {
+        this.lex.next();
+        if (start < 0) start = t.start;
+        // A file descriptor number written just before the operator (`2>/dev/null`) was read as a word.
+        const last = words[words.length - 1];
+        if (last && last.end === t.start && /^\d+$/.test(literal(last) ?? '')) words.pop();
+        redirs.push(this.redirect(t.op));
+        continue;
+      }
+      if (t.t !== 'word') break;
+      if (
+        words.length === 0 &&
+        assigns.length === 0 &&
+        RESERVED.has(unquotedLiteral(t.word) ?? '') &&
+        unquotedLiteral(t.word) !== '{' &&
+        unquotedLiteral(t.word) !== '!'
+      )
+        break;
+      this.lex.next();
+      if (start < 0) start = t.word.start;
+      end = t.word.end;
+      const first = t.word.parts[0];
+      const m =
+        words.length === 0 && first?.kind === 'lit' && !first.quoted
+          ? /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/.exec(first.value)
+          : null;
+      if (m) {
+        const rest = first!.kind === 'lit' ? first!.value.slice(m[0].length) : '';
+        const valueParts: WordPart[] = [...(rest ? [{ kind: 'lit' as const, value: rest, quoted: false }] : []), ...t.word.parts.slice(1)];
+        const value: Word = { parts: valueParts, start: t.word.start + m[0].length, end: t.word.end };
+        if (t.word.array) value.array = t.word.array;
+        assigns.push({ name: m[1] as string, value: m[2] ? undefined : value, start: t.word.start });
+        continue;
+      }
+      words.push(t.word);
+    }
+    return { type: 'simple', assigns, words, redirs, start: Math.max(start, 0), end };
+  }
+}
