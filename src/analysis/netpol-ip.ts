@@ -3,10 +3,10 @@
  * bigints so IPv4 and IPv6 share one code path; a range never mixes families.
  */
 
-import { formatIp, parseIPv4, parseIPv6, type Family } from './ip.js';
+import { formatIp, parseIPv4, parseIPv6, type Family } from '../model/ip.js';
 
-export type { Family } from './ip.js';
-export { formatIp } from './ip.js';
+export type { Family } from '../model/ip.js';
+export { formatIp } from '../model/ip.js';
 
 export interface IpRange {
   family: Family;

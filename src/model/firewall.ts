@@ -1,5 +1,5 @@
 import type { SpanLocation } from '../engine/location.js';
-import type { CtState, Family, Intervals } from '../analysis/packets.js';
+import type { CtState, Family, Intervals } from '../model/net-values.js';
 
 /**
  * Host firewall rulesets, one per script / nftables file / iptables-save pair. iptables and

@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { SpanLocation } from '../engine/location.js';
 import type { SourceFile } from '../discover/discover.js';
-import type { Family } from '../analysis/packets.js';
+import type { Family } from './ip.js';
 import { LineIndex } from '../parse/conf-text.js';
 import { IptError, parseIptables } from '../parse/iptables.js';
 import { IptablesState } from '../parse/iptables-ruleset.js';

@@ -1,5 +1,5 @@
 import type { SpanLocation } from '../engine/location.js';
-import type { Family } from '../analysis/packets.js';
+import type { Family } from '../model/net-values.js';
 import { IPTABLES_BUILTINS, type FwChain, type FwRule, type FwTable, type Verdict } from '../model/firewall.js';
 import { BUILTIN_TARGETS, IptError, type IptCommand, type IptRuleSpec } from './iptables.js';
 

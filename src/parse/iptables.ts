@@ -9,7 +9,7 @@ import {
   type CtState,
   type Family,
   type Intervals,
-} from '../analysis/packets.js';
+} from '../model/net-values.js';
 import type { Cond } from '../model/firewall.js';
 
 /** One argument of a command, with where it was written. */

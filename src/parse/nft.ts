@@ -10,7 +10,7 @@ import {
   type CtState,
   type Family,
   type Intervals,
-} from '../analysis/packets.js';
+} from '../model/net-values.js';
 import type { Cond, FwChain, FwRule, FwTable, Hook, TableFamily, Verdict } from '../model/firewall.js';
 import { LineIndex } from './conf-text.js';
 
