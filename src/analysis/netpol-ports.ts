@@ -80,7 +80,7 @@ export class ConnSet {
     return this.other === o.other && PROTOCOLS.every((p) => sameRanges(this.ranges[p], o.ranges[p]));
   }
 
-  /** `All Connections`, or e.g. `TCP 53,8080-8090; UDP 53` (`TCP` alone = every TCP port). */
+  /** `All Connections`, or e.g. `TCP 53,8080-8090,UDP 53` (`TCP` alone = every TCP port). */
   toString(): string {
     if (this.isAll) return 'All Connections';
     if (this.isEmpty) return 'No Connections';
@@ -91,7 +91,7 @@ export class ConnSet {
       parts.push(isFull(r) ? p : `${p} ${r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
     }
     if (this.other) parts.push('other protocols (ICMP, …)');
-    return parts.join('; ');
+    return parts.join(',');
   }
 
   toJSON(): { all: true } | { protocols: { protocol: Protocol | 'OTHER'; ports: { from: number; to: number }[] }[] } {

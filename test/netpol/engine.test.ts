@@ -11,9 +11,9 @@ describe('connection sets', () => {
     const a = ConnSet.ports('TCP', 80, 90)
       .union(ConnSet.ports('TCP', 91, 100))
       .union(ConnSet.ports('UDP', 53, 53));
-    expect(a.toString()).toBe('TCP 80-100; UDP 53');
+    expect(a.toString()).toBe('TCP 80-100,UDP 53');
     expect(a.intersect(ConnSet.ports('TCP', 95, 200)).toString()).toBe('TCP 95-100');
-    expect(a.subtract(ConnSet.ports('TCP', 85, 85)).toString()).toBe('TCP 80-84,86-100; UDP 53');
+    expect(a.subtract(ConnSet.ports('TCP', 85, 85)).toString()).toBe('TCP 80-84,86-100,UDP 53');
     expect(ConnSet.ALL.subtract(ConnSet.protocol('UDP')).isAll).toBe(false);
     expect(ConnSet.ALL.toString()).toBe('All Connections');
     expect(ConnSet.ports('SCTP', 1, 65535).toString()).toBe('SCTP');
