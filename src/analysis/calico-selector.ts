@@ -231,7 +231,3 @@ export function calicoEqualities(e: CalicoExpr): [string, string][] {
   if (e.op === 'and') return [...calicoEqualities(e.left), ...calicoEqualities(e.right)];
   return [];
 }
-
-export function isCalicoAll(e: CalicoExpr): boolean {
-  return e.op === 'all';
-}

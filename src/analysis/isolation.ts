@@ -1,19 +1,10 @@
 import type { Model } from '../model/model.js';
 import type { Resource } from '../model/k8s.js';
 import { resourcesOf } from '../model/model.js';
-import { kubernetesPolicyTypes } from './netpol-kubernetes.js';
 import { netpolAnalysis } from './netpol.js';
 import type { Direction } from './netpol-types.js';
 
 export type { Direction } from './netpol-types.js';
-
-/**
- * Effective `policyTypes` of a Kubernetes NetworkPolicy: as written when present; else
- * `Ingress` always, plus `Egress` when the spec has an `egress` field.
- */
-export function effectivePolicyTypes(policy: Resource): Set<Direction> {
-  return kubernetesPolicyTypes(policy);
-}
 
 /** Kubernetes' own NetworkPolicy (not Calico's or Cilium's kind of the same name). */
 export function kubernetesNetworkPolicies(model: Model): Resource[] {

@@ -20,10 +20,6 @@ export function familyMax(family: Family): bigint {
   return (1n << BigInt(BITS[family])) - 1n;
 }
 
-export function fullRange(family: Family): IpRange {
-  return { family, start: 0n, end: familyMax(family) };
-}
-
 /** `192.0.2.0/24`, `2001:db8::/32`, or a bare address (a /32 or /128). Host bits are masked as the API server does. */
 export function parseCidr(text: string): IpRange | undefined {
   const [addr = '', prefixText] = text.trim().split('/');

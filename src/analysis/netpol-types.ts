@@ -93,8 +93,3 @@ export interface Policy {
   Ingress: DirectionRules | undefined;
   Egress: DirectionRules | undefined;
 }
-
-/** Selects every pod its scope covers. */
-export function selectsAllPods(p: Policy): boolean {
-  return p.pods.all;
-}

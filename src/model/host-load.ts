@@ -1,5 +1,4 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import type { SpanLocation } from '../engine/location.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { Family } from './ip.js';
@@ -11,6 +10,7 @@ import { NftError, NftReader, type NftFiles } from '../parse/nft.js';
 import { checkShellSyntax } from '../parse/shell-syntax.js';
 import { extractShell, type ShellCommand } from '../parse/shell-run.js';
 import { ShellParseError } from '../parse/shell.js';
+import { RepositoryReader } from '../discover/repository.js';
 import type { Model, ParseErrorRecord } from './model.js';
 import { emptyHostModel, type FwTable, type HostModel, type Ruleset } from './firewall.js';
 import { loadAccess, wgSetPrivateKey } from './access.js';
@@ -18,8 +18,7 @@ import { loadAccess, wgSetPrivateKey } from './access.js';
 /** Parse the host firewall files of the model into rulesets (parse errors go to `model.parseErrors`). */
 export function loadHost(model: Model): HostModel {
   const host = emptyHostModel();
-  const byPath = new Map(model.files.map((f) => [f.path, f]));
-  const repo = repoFiles(model, byPath);
+  const repo = new RepositoryReader(model.root, model.files);
   const errors = model.parseErrors;
   loadAccess(model.access, model.files);
 
@@ -63,31 +62,6 @@ function pushError(errors: ParseErrorRecord[], e: unknown, fallback: SpanLocatio
   } else if (e instanceof ShellParseError) {
     errors.push({ file: fallback.file, message: e.message, span: fallback.span });
   } else throw e;
-}
-
-function repoFiles(model: Model, byPath: Map<string, SourceFile>): NftFiles & { readAny(rel: string): string | undefined } {
-  const readAny = (rel: string): string | undefined => {
-    const known = byPath.get(rel);
-    if (known) return known.text;
-    if (rel.startsWith('../') || path.posix.isAbsolute(rel)) return undefined;
-    try {
-      return fs.readFileSync(path.join(model.root, ...rel.split('/')), 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    read: readAny,
-    readAny,
-    list(relDir: string): string[] {
-      if (relDir.startsWith('../')) return [];
-      try {
-        return fs.readdirSync(path.join(model.root, ...relDir.split('/').filter((p) => p && p !== '.')));
-      } catch {
-        return [];
-      }
-    },
-  };
 }
 
 function saveFamily(file: SourceFile): Family {
@@ -181,7 +155,7 @@ function loadNftFile(file: SourceFile, repo: NftFiles, errors: ParseErrorRecord[
   });
 }
 
-function loadScript(file: SourceFile, repo: ReturnType<typeof repoFiles>, errors: ParseErrorRecord[], model: Model): Ruleset | undefined {
+function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseErrorRecord[], model: Model): Ruleset | undefined {
   const index = new LineIndex(file.path, file.text);
   const syntax = checkShellSyntax(file.text);
   if (syntax) {
@@ -194,7 +168,7 @@ function loadScript(file: SourceFile, repo: ReturnType<typeof repoFiles>, errors
   }
   let extraction;
   try {
-    extraction = extractShell(file.path, file.text, (rel) => repo.readAny(rel));
+    extraction = extractShell(file.path, file.text, (rel) => repo.read(rel));
   } catch (e) {
     if (e instanceof ShellParseError) {
       model.notices.push({
@@ -265,7 +239,7 @@ function applyScriptCommand(
   v6: IptablesState,
   nft: NftReader,
   nftText: string[],
-  repo: ReturnType<typeof repoFiles>,
+  repo: RepositoryReader,
   model: Model,
 ): void {
   switch (cmd.program) {
@@ -304,7 +278,7 @@ function applyScriptCommand(
           nftText.push(cmd.stdin.text);
         } else if (file !== '-' && !file.startsWith('/')) {
           const rel = path.posix.normalize(path.posix.join(path.posix.dirname(cmd.at.file), file));
-          const text = repo.readAny(rel);
+          const text = repo.read(rel);
           if (text !== undefined) {
             nft.readFile(rel, text);
             nftText.push(text);

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SourceFile } from '../discover/discover.js';
+import { RepositoryReader } from '../discover/repository.js';
 import { parseYamlStream } from '../parse/yaml.js';
 import { isPlainObject } from './node.js';
 
@@ -20,13 +20,10 @@ interface Kustomization {
  */
 export class KustomizationIndex {
   private readonly byDir = new Map<string, Kustomization | null>();
-  private readonly texts = new Map<string, string>();
+  private readonly repository: RepositoryReader;
 
-  constructor(
-    private readonly root: string,
-    files: SourceFile[],
-  ) {
-    for (const f of files) this.texts.set(f.path, f.text);
+  constructor(root: string, files: SourceFile[]) {
+    this.repository = new RepositoryReader(root, files);
   }
 
   namespaceFor(file: string): string | undefined {
@@ -58,21 +55,13 @@ export class KustomizationIndex {
     let found: Kustomization | null = null;
     for (const name of KUSTOMIZATION_NAMES) {
       const rel = dir === '.' ? name : `${dir}/${name}`;
-      const text = this.texts.get(rel) ?? readIfExists(path.join(this.root, ...rel.split('/')));
+      const text = this.repository.read(rel);
       if (text === undefined) continue;
       found = parseKustomization(dir, text);
       break;
     }
     this.byDir.set(dir, found);
     return found ?? undefined;
-  }
-}
-
-function readIfExists(abs: string): string | undefined {
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

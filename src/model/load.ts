@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../engine/config.js';
 import type { Notice } from '../engine/notice.js';
 import type { SourceFile } from '../discover/discover.js';
@@ -146,17 +144,4 @@ function collectNamespaces(resources: Resource[], config: Config): Map<string, N
     Object.assign(info.labels, labels, { 'kubernetes.io/metadata.name': name });
   }
   return map;
-}
-
-/** Read a file outside the discovered set (a parent kustomization); undefined when unreadable. */
-export function readTextFile(abs: string): string | undefined {
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-export function toAbs(root: string, rel: string): string {
-  return path.join(root, ...rel.split('/'));
 }
