@@ -41,3 +41,12 @@ export class LineIndex {
     return this.at(start, Math.max(start, next - 1));
   }
 }
+
+/** Each line with the offset it starts at; a trailing `\r` (CRLF files) is dropped. */
+export function* lines(text: string): Generator<{ start: number; line: string }> {
+  let start = 0;
+  for (const raw of text.split('\n')) {
+    yield { start, line: raw.endsWith('\r') ? raw.slice(0, -1) : raw };
+    start += raw.length + 1;
+  }
+}

@@ -1,5 +1,5 @@
 import type { SpanLocation } from '../engine/location.js';
-import { LineIndex } from './conf-text.js';
+import { LineIndex, lines } from './conf-text.js';
 
 /** A `Key = value` (WireGuard) or `Keyword value` (sshd) line. */
 export interface ConfEntry {
@@ -16,11 +16,7 @@ export function parseWireGuard(file: string, text: string): ConfEntry[] {
   const index = new LineIndex(file, text);
   const out: ConfEntry[] = [];
   let section = '';
-  let offset = 0;
-  for (const raw of text.split('\n')) {
-    const start = offset;
-    offset += raw.length + 1;
-    const line = raw.replace(/\r$/, '');
+  for (const { start, line } of lines(text)) {
     const body = line.replace(/\s*#.*$/, '');
     const sec = /^\s*\[([^\]]+)\]\s*$/.exec(body);
     if (sec) {
@@ -50,11 +46,7 @@ export function parseSshd(file: string, text: string): ConfEntry[] {
   const index = new LineIndex(file, text);
   const out: ConfEntry[] = [];
   let section = '';
-  let offset = 0;
-  for (const raw of text.split('\n')) {
-    const start = offset;
-    offset += raw.length + 1;
-    const line = raw.replace(/\r$/, '');
+  for (const { start, line } of lines(text)) {
     if (/^\s*(#|$)/.test(line)) continue;
     const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+)(.*?)\s*$/.exec(line);
     if (!m) continue;

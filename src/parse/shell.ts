@@ -148,18 +148,7 @@ class Lexer {
 
   private lex(): Token {
     const s = this.src;
-    for (;;) {
-      while (this.pos < s.length && (s[this.pos] === ' ' || s[this.pos] === '\t' || s[this.pos] === '\r')) this.pos++;
-      if (s.startsWith('\\\n', this.pos)) {
-        this.pos += 2;
-        continue;
-      }
-      if (s[this.pos] === '#') {
-        while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
-        continue;
-      }
-      break;
-    }
+    this.skipBlanks(false);
     if (this.pos >= s.length) return { t: 'eof', start: this.pos };
     for (const op of OPS) {
       if (s.startsWith(op, this.pos)) {
@@ -174,6 +163,21 @@ class Lexer {
     const start = this.pos;
     const word = this.word();
     return { t: 'word', word, raw: s.slice(start, this.pos) };
+  }
+
+  /** Skip blanks, `\`-newline continuations and comments; inside `X=( … )` newlines are blanks too. */
+  private skipBlanks(newlines: boolean): void {
+    const s = this.src;
+    for (;;) {
+      while (
+        this.pos < s.length &&
+        (s[this.pos] === ' ' || s[this.pos] === '\t' || s[this.pos] === '\r' || (newlines && s[this.pos] === '\n'))
+      )
+        this.pos++;
+      if (s.startsWith('\\\n', this.pos)) this.pos += 2;
+      else if (s[this.pos] === '#') while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+      else return;
+    }
   }
 
   /** Read one word up to an unquoted metacharacter. */
@@ -201,15 +205,7 @@ class Lexer {
           this.pos++;
           const array: Word[] = [];
           for (;;) {
-            while (this.pos < s.length && /[ \t\n\r]/.test(s[this.pos] as string)) this.pos++;
-            if (s.startsWith('\\\n', this.pos)) {
-              this.pos += 2;
-              continue;
-            }
-            if (s[this.pos] === '#') {
-              while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
-              continue;
-            }
+            this.skipBlanks(true);
             if (this.pos >= s.length) throw new ShellParseError('unclosed array', start);
             if (s[this.pos] === ')') {
               this.pos++;
