@@ -12,11 +12,9 @@ export default defineRule({
   tags: ['kubernetes', 'network-policy'],
   *check(model) {
     const a = netpolAnalysis(model);
-    const byNs = new Map<string, typeof a.pods>();
-    for (const pod of a.pods) byNs.set(pod.namespace, [...(byNs.get(pod.namespace) ?? []), pod]);
     for (const policy of a.policies) {
       if (policy.namespace === undefined || policy.pods.all || !policy.selectorNode) continue;
-      const pods = byNs.get(policy.namespace) ?? [];
+      const pods = a.podsIn(policy.namespace);
       if (pods.length === 0) continue;
       // `unknown` (a selector nsl-lint cannot judge) counts as a possible match.
       if (pods.some((pod) => a.selectsIgnoringHostNetwork(policy, pod) !== false)) continue;

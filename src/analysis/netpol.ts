@@ -358,6 +358,11 @@ export class NetpolAnalysis {
   }
 
   /** Namespaces a scope may reach, among those the model knows. */
+  /** The repository's pods in a namespace (from the index built once per model). */
+  podsIn(namespace: string): readonly PodEndpoint[] {
+    return this.podsByNs.get(namespace)?.all ?? [];
+  }
+
   namespacesIn(scope: NamespaceScope): string[] {
     if (scope.kind === 'own') return [scope.namespace];
     const names = [...this.podsByNs.keys()];
