@@ -1,7 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { Iv } from '../src/analysis/packets.js';
 import { chainAnchor, chainLabel, ctSet, defaultDenyChain } from '../src/analysis/firewall.js';
-import { cniOverlay, clusterCni } from '../src/rulekit/host-cni.js';
+import { clusterCni } from '../src/analysis/cni.js';
+import { cniOverlay } from '../src/rulekit/host-cni.js';
 import { rulesets } from '../src/rulekit/host.js';
 
 export default defineRule({

@@ -6,6 +6,14 @@ import { isPlainObject } from '../model/node.js';
 /** CNIs that do not implement NetworkPolicy. */
 export const NON_ENFORCING_CNIS = new Set(['flannel', 'kubenet']);
 const ENFORCING_CNI_IMAGE = /calico\/node|calico-node|cilium\/cilium|cilium-agent|weaveworks\/weave-npc|kube-router|antrea/i;
+/** Which policy engine a resource runs, from its name, API group and images. */
+const ENGINE_NAMES: [RegExp, string][] = [
+  [/cilium/, 'cilium'],
+  [/calico|tigera/, 'calico'],
+  [/antrea/, 'antrea'],
+  [/kube-router/, 'kube-router'],
+  [/weave/, 'weave'],
+];
 
 export function containerImages(resource: Resource): string[] {
   const { spec } = podTemplate(resource.root, resource.kind);
@@ -25,6 +33,8 @@ export interface CniDetection {
   flannelConfigMaps: Resource[];
   /** A policy-enforcing CNI (Calico, Cilium, …) is deployed somewhere in the repository. */
   enforcingCni: Resource | undefined;
+  /** Its name: `calico`, `canal` (Calico with Flannel in one DaemonSet), `cilium`, `antrea`, `kube-router`, `weave`. */
+  enforcingCniName: string | undefined;
 }
 
 /** What the repository says about the cluster's CNI. */
@@ -53,7 +63,29 @@ export function detectCni(model: Model): CniDetection {
       if (r.name.startsWith('kube-flannel') || (isPlainObject(data) && 'net-conf.json' in data)) flannelConfigMaps.push(r);
     }
   }
-  return { flannelDaemonSets, flannelConfigMaps, enforcingCni };
+  return {
+    flannelDaemonSets,
+    flannelConfigMaps,
+    enforcingCni,
+    enforcingCniName: enforcingCni && engineName(enforcingCni, flannelDaemonSets.length > 0),
+  };
+}
+
+function engineName(r: Resource, flannelBeside: boolean): string | undefined {
+  const images = r.kind === 'DaemonSet' || r.kind === 'Deployment' ? containerImages(r) : [];
+  const text = `${r.name} ${r.group} ${images.join(' ')}`.toLowerCase();
+  const name = ENGINE_NAMES.find(([re]) => re.test(text))?.[1];
+  // Canal: Calico enforcing policy over Flannel networking.
+  return name === 'calico' && (flannelBeside || text.includes('flannel')) ? 'canal' : name;
+}
+
+/** The CNI the cluster runs: config `cluster.cni` first, then what the manifests deploy. */
+export function clusterCni(model: Model): string | undefined {
+  const configured = configuredCni(model);
+  if (configured) return configured;
+  const detected = detectCni(model);
+  if (detected.enforcingCniName) return detected.enforcingCniName;
+  return detected.flannelDaemonSets.length || detected.flannelConfigMaps.length ? 'flannel' : undefined;
 }
 
 /** The CNI named in the config (`cluster.cni`), lower-cased. */

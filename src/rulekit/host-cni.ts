@@ -1,6 +1,3 @@
-import type { Model } from '../model/model.js';
-import { configuredCni, containerImages, detectCni } from '../analysis/cni.js';
-
 export interface Transport {
   proto: number;
   port?: number;
@@ -37,23 +34,4 @@ export function cniOverlay(cni: string): Transport[] {
     default:
       return [];
   }
-}
-
-/** The CNI the repository deploys (config `cluster.cni` first, then the manifests). */
-export function clusterCni(model: Model): string | undefined {
-  const configured = configuredCni(model);
-  if (configured) return configured;
-  const d = detectCni(model);
-  if (d.enforcingCni) {
-    const r = d.enforcingCni;
-    const text =
-      `${r.name} ${r.group} ${r.kind === 'DaemonSet' || r.kind === 'Deployment' ? containerImages(r).join(' ') : ''}`.toLowerCase();
-    if (/cilium/.test(text)) return 'cilium';
-    if (/calico|tigera/.test(text)) return d.flannelDaemonSets.length || /flannel/.test(text) ? 'canal' : 'calico';
-    if (/antrea/.test(text)) return 'antrea';
-    if (/kube-router/.test(text)) return 'kube-router';
-    if (/weave/.test(text)) return 'weave';
-  }
-  if (d.flannelDaemonSets.length || d.flannelConfigMaps.length) return 'flannel';
-  return undefined;
 }
