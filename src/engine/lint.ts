@@ -1,7 +1,6 @@
 import { discover, findRepositoryRoot } from '../discover/discover.js';
 import type { SourceFile } from '../discover/discover.js';
 import { loadModel } from '../model/load.js';
-import { loadHost } from '../model/host-load.js';
 import type { Model } from '../model/model.js';
 import type { Config } from './config.js';
 import type { Finding } from './finding.js';
@@ -38,7 +37,6 @@ export function loadRepository(options: Omit<LintOptions, 'rules'>): { root: str
     : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore });
   options.progress?.(`read ${files.length} file${files.length === 1 ? '' : 's'}`);
   const model = loadModel(root, files, options.config, notices);
-  model.host = loadHost(model);
   return { root, model };
 }
 

@@ -15,7 +15,11 @@ import type { Model, ParseErrorRecord } from './model.js';
 import { emptyHostModel, type FwTable, type HostModel, type Ruleset } from './firewall.js';
 import { loadAccess, wgSetPrivateKey } from './access.js';
 
-/** Parse the host firewall files of the model into rulesets (parse errors go to `model.parseErrors`). */
+/**
+ * Parse the host firewall files of the model into rulesets, and fill `model.access` with
+ * the WireGuard and sshd settings (including keys set by scripts). Parse errors go to
+ * `model.parseErrors`. Part of building the model; called once by `loadModel`.
+ */
 export function loadHost(model: Model): HostModel {
   const host = emptyHostModel();
   const repo = new RepositoryReader(model.root, model.files);

@@ -5,6 +5,7 @@ import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
 import { isHelmTemplate } from '../parse/helm.js';
 import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
+import { loadHost } from './host-load.js';
 import { emptyAccessModel } from './access.js';
 import { KustomizationIndex } from './kustomize.js';
 import { WORKLOAD_KINDS, apiGroup, isNamespacedKind, podTemplate, type NamespaceInfo, type Resource, type Workload } from './k8s.js';
@@ -38,6 +39,8 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     host: emptyHostModel(),
     access: emptyAccessModel(),
   };
+  // Host rulesets and access configs; scripts can also carry WireGuard keys (`wg set … private-key`).
+  model.host = loadHost(model);
   return model;
 }
 
