@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { SourceFile } from '../src/discover/discover.js';
-import { defaultConfig } from '../src/engine/config.js';
+import { defaultConfig } from '../src/core/config.js';
 import { loadModel } from '../src/model/load.js';
 import { RULES } from '../rules/index.js';
 import { connectivityReport } from '../src/report/connectivity.js';
+import { computeConnectivity, connectivityRows } from '../src/analysis/connectivity.js';
+import { AnalysisContext } from '../src/rule/context.js';
 
 /**
  * NetworkPolicy analysis at scale: 5,000 workloads and 5,000 policies spread over 250
@@ -130,8 +132,9 @@ export async function netpolScale(): Promise<{ workloads: number; policies: numb
   const model = loadModel('/bench', files, defaultConfig());
   const t1 = performance.now();
   let reports = 0;
-  for (const rule of RULES) if (rule.id.startsWith('netpol-')) for (const _ of rule.check(model)) reports++;
-  const map = connectivityReport(model, 'text');
+  const context = new AnalysisContext(model);
+  for (const rule of RULES) if (rule.id.startsWith('netpol-')) for (const _ of rule.check(context)) reports++;
+  const map = connectivityReport(connectivityRows(computeConnectivity(context.netpol)), 'text');
   const t2 = performance.now();
   const policies = model.resources.filter((r) => /NetworkPolicy$/.test(r.kind)).length;
   if (reports < 0 || map.length === 0) throw new Error('connectivity map is empty');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { RULES } from '../rules/index.js';
-import { defaultConfig } from '../src/engine/config.js';
+import { defaultConfig } from '../src/core/config.js';
 import { lint } from '../src/engine/lint.js';
 import { writeCorpus } from './corpus.js';
 

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 
 const RISKY: Record<string, string> = {
   passwordauthentication: 'password logins are open to brute force and credential stuffing',
@@ -24,7 +24,7 @@ export default defineRule({
     'Set `PasswordAuthentication no`, `KbdInteractiveAuthentication no` and `PermitRootLogin no` (or `prohibit-password`), and log in with keys or SSH certificates.',
   precision: 'high',
   tags: ['ssh', 'bastion'],
-  *check({ access }) {
+  *check({ model: { access } }) {
     for (const d of access.sshd) {
       const why = RISKY[d.key];
       if (!why || d.value.toLowerCase() !== 'yes') continue;

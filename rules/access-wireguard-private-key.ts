@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'access-wireguard-private-key',
@@ -10,7 +10,7 @@ export default defineRule({
     'Rotate the key (`wg genkey`), keep the new one out of the repository (a secret store, `PostUp = wg set %i private-key /etc/wireguard/private.key`), and update the public key on every peer.',
   precision: 'high',
   tags: ['vpn', 'secrets'],
-  *check({ access }) {
+  *check({ model: { access } }) {
     for (const k of access.wireguardKeys)
       yield {
         at: k.at,

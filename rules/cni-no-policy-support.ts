@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 import { NON_ENFORCING_CNIS, configuredCni, detectCni } from '../src/analysis/cni.js';
 import { kubernetesNetworkPolicies } from '../src/analysis/isolation.js';
 
@@ -11,7 +11,7 @@ export default defineRule({
   remediation: 'Run a CNI that enforces policy (Calico, Cilium, Canal = Flannel + Calico, Antrea), or add a policy engine beside Flannel.',
   precision: 'high',
   tags: ['kubernetes', 'cni', 'network-policy'],
-  *check(model) {
+  *check({ model }) {
     const configured = configuredCni(model);
     if (configured !== undefined && !NON_ENFORCING_CNIS.has(configured)) return;
     const detected = detectCni(model);

@@ -1,9 +1,6 @@
-import { defineRule } from '../src/engine/rule.js';
-import { Iv } from '../src/analysis/packets.js';
-import { chainAnchor, chainLabel, ctSet, defaultDenyChain } from '../src/analysis/firewall.js';
-import { clusterCni } from '../src/analysis/cni.js';
-import { cniOverlay } from '../src/rulekit/host-cni.js';
-import { rulesets } from '../src/rulekit/host.js';
+import { defineRule } from '../src/rule/rule.js';
+import { chainAnchor, chainLabel, defaultDenyChain } from '../src/analysis/firewall.js';
+import { clusterCni, cniOverlay } from '../src/analysis/cni.js';
 
 export default defineRule({
   id: 'host-cni-overlay-blocked',
@@ -15,26 +12,22 @@ export default defineRule({
     'Accept the overlay traffic of your CNI from the node network, e.g. `iptables -A INPUT -s 10.0.0.0/16 -p udp --dport 8472 -j ACCEPT` for Flannel VXLAN, or `-p 4 -j ACCEPT` and `--dport 179` for Calico.',
   precision: 'medium',
   tags: ['firewall', 'kubernetes'],
-  *check(model) {
+  *check({ model, firewalls }) {
     const cni = clusterCni(model);
     if (!cni) return;
     const transports = cniOverlay(cni);
     if (!transports.length) return;
-    for (const { rs, a } of rulesets(model)) {
-      if (!rs.filters[4]) continue;
+    for (const { ruleset, analysis: a } of firewalls) {
+      if (!ruleset.filters[4]) continue;
       const chain = defaultDenyChain(a, 4);
       if (!chain) continue;
       const run = a.hook(4, 'input');
       // Overlay and kubelet traffic arrive on the node's network interface, not on lo or a tunnel.
-      const fresh = a
-        .universe(4)
-        .restrict('ct', ctSet(['new']))
-        .restrict('iif', a.publicIfs());
-      const kubelet = fresh.restrict('proto', Iv.point(6n)).restrict('dport', Iv.point(10250n));
+      const fresh = { via: 'public', state: ['new'] } as const;
+      const kubelet = a.traffic(4, { ...fresh, protocols: [6], dport: [10250, 10250] });
       if (run.accepted.intersect(kubelet).isEmpty) continue;
       const overlay = transports.some((t) => {
-        let set = fresh.restrict('proto', Iv.point(BigInt(t.proto)));
-        if (t.port !== undefined) set = set.restrict('dport', Iv.point(BigInt(t.port)));
+        const set = a.traffic(4, { ...fresh, protocols: [t.proto], ...(t.port === undefined ? {} : { dport: [t.port, t.port] }) });
         return !run.accepted.intersect(set).isEmpty;
       });
       if (overlay) continue;

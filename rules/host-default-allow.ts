@@ -1,8 +1,7 @@
-import { defineRule } from '../src/engine/rule.js';
-import type { FwChain } from '../src/model/firewall.js';
-import { chainAnchor, chainLabel } from '../src/analysis/firewall.js';
-import { familyName, filteredFamilies, rulesets } from '../src/rulekit/host.js';
-import type { Family } from '../src/analysis/packets.js';
+import { defineRule } from '../src/rule/rule.js';
+import type { Family } from '../src/core/ip.js';
+import type { FwChain } from '../src/parse/netfilter.js';
+import { chainAnchor, chainLabel, familyName, filteredFamilies } from '../src/analysis/firewall.js';
 
 export default defineRule({
   id: 'host-default-allow',
@@ -13,10 +12,10 @@ export default defineRule({
     'Set the policy to drop (`iptables -P INPUT DROP`, nft `policy drop;`) or end the chain with an unconditional drop, and accept only the traffic the host needs (established replies, loopback, the services it offers).',
   precision: 'high',
   tags: ['firewall'],
-  *check(model) {
-    for (const { rs, a } of rulesets(model)) {
+  *check({ firewalls }) {
+    for (const { ruleset, analysis: a } of firewalls) {
       const byChain = new Map<FwChain, { families: Family[]; example: string }>();
-      for (const f of filteredFamilies(rs)) {
+      for (const f of filteredFamilies(ruleset)) {
         for (const hook of ['input', 'forward'] as const) {
           for (const run of a.hook(f, hook).chains) {
             if (run.chain.policy !== 'accept') continue;

@@ -1,6 +1,5 @@
-import { Iv, ROUTABLE } from '../src/analysis/packets.js';
-import { ctSet } from '../src/analysis/firewall.js';
-import { chainLabel, familyName, inputNeedsRule } from '../src/rulekit/host.js';
+import { chainLabel, familyName } from '../src/analysis/firewall.js';
+import { inputNeedsRule } from '../src/rule/host-rules.js';
 
 // Replies to the host's own connections arrive as ESTABLISHED packets from remote servers
 // to an ephemeral local port (Linux: 32768-60999), on a public interface.
@@ -18,14 +17,7 @@ export default inputNeedsRule(
   },
   {
     mode: 'none-accepted',
-    packets: (a, f) =>
-      a
-        .universe(f)
-        .restrict('ct', ctSet(['established']))
-        .restrict('proto', Iv.point(6n))
-        .restrict('dport', Iv.of(32768n, 60999n))
-        .restrict('src', ROUTABLE[f])
-        .restrict('iif', a.publicIfs()),
+    packets: (a, f) => a.traffic(f, { from: 'world', via: 'public', state: ['established'], protocols: [6], dport: [32768, 60999] }),
     message: (chain, f) =>
       `${chainLabel(chain)} drops by default and nothing accepts ESTABLISHED/RELATED traffic: replies to the host's own ${familyName(f)} connections are dropped.`,
   },

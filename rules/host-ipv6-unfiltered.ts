@@ -1,5 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
-import { rulesets } from '../src/rulekit/host.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'host-ipv6-unfiltered',
@@ -11,10 +10,10 @@ export default defineRule({
     'Add the same policy for IPv6 (`ip6tables -P INPUT DROP` and its rules, or `ip6tables-restore` with `rules.v6`), or move the nft rules into an `inet` table that covers both families.',
   precision: 'high',
   tags: ['firewall', 'ipv6'],
-  *check(model) {
-    for (const { rs, a } of rulesets(model)) {
-      const at = rs.filters[4];
-      if (!at || rs.filters[6]) continue;
+  *check({ firewalls }) {
+    for (const { ruleset, analysis: a } of firewalls) {
+      const at = ruleset.filters[4];
+      if (!at || ruleset.filters[6]) continue;
       // Only a ruleset that actually blocks something on IPv4 input leaves IPv6 as the open door.
       if (a.hook(4, 'input').dropped.isEmpty) continue;
       yield { at, message: `This ruleset filters IPv4 input but nothing filters IPv6: every IPv6 port of the host stays open.` };

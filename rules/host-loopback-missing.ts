@@ -1,6 +1,5 @@
-import { Iv, LOOPBACK } from '../src/analysis/packets.js';
-import { ctSet } from '../src/analysis/firewall.js';
-import { chainLabel, inputNeedsRule } from '../src/rulekit/host.js';
+import { chainLabel } from '../src/analysis/firewall.js';
+import { inputNeedsRule } from '../src/rule/host-rules.js';
 
 // Local processes talk to each other over `lo` (databases, metrics agents, the kubelet and
 // the container runtime): every new loopback connection should be accepted.
@@ -17,19 +16,7 @@ export default inputNeedsRule(
   },
   {
     mode: 'some-dropped',
-    packets: (a, f) =>
-      a
-        .universe(f)
-        .restrict('iif', a.ifSet(['lo']))
-        .restrict('src', LOOPBACK[f])
-        .restrict('ct', ctSet(['new']))
-        .restrict(
-          'proto',
-          Iv.from([
-            [6n, 6n],
-            [17n, 17n],
-          ]),
-        ),
+    packets: (a, f) => a.traffic(f, { from: 'loopback', via: 'loopback', state: ['new'], protocols: [6, 17] }),
     message: (chain, _f, example) =>
       `${chainLabel(chain)} drops by default and does not accept all loopback traffic: ${example ?? 'a loopback packet'} is dropped.`,
   },

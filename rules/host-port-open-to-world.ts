@@ -1,7 +1,6 @@
-import { defineRule, type Report } from '../src/engine/rule.js';
-import { Iv } from '../src/analysis/packets.js';
-import type { FwRule } from '../src/model/firewall.js';
-import { filteredFamilies, portText, rulesets, sensitivePorts } from '../src/rulekit/host.js';
+import { defineRule, type Report } from '../src/rule/rule.js';
+import type { FwRule } from '../src/parse/netfilter.js';
+import { filteredFamilies, portText, sensitivePorts } from '../src/analysis/firewall.js';
 
 export default defineRule({
   id: 'host-port-open-to-world',
@@ -13,17 +12,14 @@ export default defineRule({
     'Restrict the rule to the management network or VPN (`-s 10.0.100.0/24`, `-i wg0`, nft `ip saddr 10.0.100.0/24`), or reach the service through a bastion.',
   precision: 'high',
   tags: ['firewall', 'exposure'],
-  *check(model) {
-    const ports = sensitivePorts(model);
-    for (const { rs, a } of rulesets(model)) {
+  *check({ model, firewalls }) {
+    const ports = sensitivePorts(model.config.host.sensitivePorts);
+    for (const { ruleset, analysis: a } of firewalls) {
       const found = new Map<FwRule, string[]>();
-      for (const f of filteredFamilies(rs)) {
+      for (const f of filteredFamilies(ruleset)) {
         const run = a.hook(f, 'input');
         for (const port of ports) {
-          const wanted = a
-            .worldNew(f)
-            .restrict('proto', Iv.point(BigInt(port.proto)))
-            .restrict('dport', Iv.of(BigInt(port.lo), BigInt(port.hi)));
+          const wanted = a.traffic(f, { from: 'world', via: 'public', state: ['new'], protocols: [port.proto], dport: [port.lo, port.hi] });
           for (const chainRun of run.chains) {
             for (const [rule, reached] of chainRun.reach) {
               if (rule.verdict.kind !== 'accept') continue;

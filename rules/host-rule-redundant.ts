@@ -1,4 +1,4 @@
-import { coveredRule } from '../src/rulekit/host.js';
+import { coveredRule } from '../src/rule/host-rules.js';
 
 export default coveredRule(
   {

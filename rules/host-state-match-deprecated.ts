@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'host-state-match-deprecated',
@@ -9,7 +9,7 @@ export default defineRule({
   remediation: 'Replace `-m state --state X` with `-m conntrack --ctstate X`.',
   precision: 'very-high',
   tags: ['firewall', 'style'],
-  *check(model) {
+  *check({ model }) {
     for (const rs of model.host.rulesets)
       for (const t of rs.tables)
         for (const c of t.chains)

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'host-unresolved',
@@ -10,7 +10,7 @@ export default defineRule({
     'Assign the value in the script (`IPT=/usr/sbin/iptables`, `MGMT_NET=10.0.100.0/24`), or move the rules into an iptables-save or nftables file that nsl-lint can read completely.',
   precision: 'very-high',
   tags: ['firewall'],
-  *check(model) {
+  *check({ model }) {
     for (const rs of model.host.rulesets)
       for (const u of rs.unresolved) yield { at: u.at, message: `Command left out of the analysis: ${u.message}.` };
   },

@@ -1,4 +1,4 @@
-import type { Rule } from '../src/engine/rule.js';
+import type { Rule } from '../src/rule/rule.js';
 import accessSshPasswordAuth from './access-ssh-password-auth.js';
 import accessWireguardPrivateKey from './access-wireguard-private-key.js';
 import cniNoPolicySupport from './cni-no-policy-support.js';

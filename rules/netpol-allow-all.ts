@@ -1,8 +1,6 @@
-import { defineRule } from '../src/engine/rule.js';
-import { netpolAnalysis } from '../src/analysis/netpol.js';
-import { formatIp, isWholeFamily } from '../src/analysis/netpol-ip.js';
+import { defineRule } from '../src/rule/rule.js';
 import { resolvePorts } from '../src/analysis/netpol-ports.js';
-import { DIRECTIONS } from '../src/analysis/netpol-types.js';
+import { DIRECTIONS, peerAdmitsEverything } from '../src/analysis/netpol-types.js';
 
 export default defineRule({
   id: 'netpol-allow-all',
@@ -14,8 +12,8 @@ export default defineRule({
     'Name the peers the workload needs (pod and namespace selectors, narrow CIDRs), or add `except` for the cluster and metadata ranges when a rule must reach the internet.',
   precision: 'high',
   tags: ['kubernetes', 'network-policy'],
-  *check(model) {
-    for (const policy of netpolAnalysis(model).policies) {
+  *check({ netpol }) {
+    for (const policy of netpol.policies) {
       const what = `${policy.resource.kind} "${policy.resource.name}"`;
       for (const direction of DIRECTIONS) {
         const side = direction === 'Ingress' ? 'source' : 'destination';
@@ -29,19 +27,14 @@ export default defineRule({
             };
             continue;
           }
+          const onPorts = rule.ports === 'all' ? 'on every port' : ports.isEmpty ? 'on the listed ports' : `on ${ports.toString()}`;
           for (const peer of rule.peers) {
-            const onPorts = rule.ports === 'all' ? 'on every port' : ports.isEmpty ? 'on the listed ports' : `on ${ports.toString()}`;
-            if (peer.kind === 'cidr' && isWholeFamily(peer.range) && peer.except.length === 0 && peer.node) {
+            const open = peerAdmitsEverything(peer);
+            if (open)
               yield {
-                at: peer.node.loc,
-                message: `${what} allows ${direction.toLowerCase()} ${direction === 'Ingress' ? 'from' : 'to'} ${formatIp(peer.range.family, 0n)}/0 without \`except\` ${onPorts}: every address is a ${side}.`,
+                at: open.node.loc,
+                message: `${what} allows ${direction.toLowerCase()} ${direction === 'Ingress' ? 'from' : 'to'} ${open.what} ${onPorts}: ${open.everyone} is a ${side}.`,
               };
-            } else if (peer.kind === 'entity' && (peer.entity === 'all' || peer.entity === 'world') && peer.node) {
-              yield {
-                at: peer.node.loc,
-                message: `${what} allows ${direction.toLowerCase()} ${direction === 'Ingress' ? 'from' : 'to'} the entity "${peer.node.str() ?? peer.entity}" ${onPorts}: ${peer.entity === 'all' ? 'every endpoint' : 'every address outside the cluster'} is a ${side}.`,
-              };
-            }
           }
         }
       }

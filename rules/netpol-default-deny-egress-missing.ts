@@ -1,4 +1,4 @@
-import { defaultDenyRule } from '../src/rulekit/default-deny.js';
+import { defaultDenyRule } from '../src/rule/default-deny-rule.js';
 
 export default defaultDenyRule(
   {

@@ -1,6 +1,5 @@
-import { defineRule } from '../src/engine/rule.js';
-import { dnsAccess, dnsSubjects, explainDnsBlocked } from '../src/analysis/dns.js';
-import { netpolAnalysis, podName } from '../src/analysis/netpol.js';
+import { defineRule } from '../src/rule/rule.js';
+import { podName } from '../src/analysis/netpol.js';
 import type { Policy } from '../src/analysis/netpol-types.js';
 import { listNames } from '../src/analysis/namespaces.js';
 
@@ -14,14 +13,14 @@ export default defineRule({
     'Add an egress rule to the DNS pods (`namespaceSelector` for their namespace together with `podSelector` for `k8s-app: kube-dns`) with both `protocol: UDP` and `protocol: TCP` on port 53.',
   precision: 'high',
   tags: ['kubernetes', 'network-policy', 'dns'],
-  *check(model) {
-    const a = netpolAnalysis(model);
+  *check({ netpol, dns }) {
+    const a = netpol;
     const affected = new Map<Policy, { pods: string[]; reasons: Set<string> }>();
-    for (const pod of dnsSubjects(model)) {
+    for (const pod of dns.subjects()) {
       if (a.isolated(pod, 'Egress') !== true) continue;
       // Blocked only when even the permissive reading of uncertain matches lets no UDP 53 through.
-      if (dnsAccess(a, model, pod).upper.has('UDP', 53)) continue;
-      const reason = explainDnsBlocked(a, model, pod);
+      if (dns.access(pod).upper.has('UDP', 53)) continue;
+      const reason = dns.explainBlocked(pod);
       for (const app of a.applicable(pod, 'Egress')) {
         if (!app.rules.isolates || app.selected !== true) continue;
         const entry = affected.get(app.policy) ?? { pods: [], reasons: new Set<string>() };

@@ -1,6 +1,5 @@
-import { defineRule } from '../src/engine/rule.js';
-import { dnsAccess, dnsEndpoints, dnsSubjects } from '../src/analysis/dns.js';
-import { netpolAnalysis, podName } from '../src/analysis/netpol.js';
+import { defineRule } from '../src/rule/rule.js';
+import { podName } from '../src/analysis/netpol.js';
 import type { Policy } from '../src/analysis/netpol-types.js';
 import { listNames } from '../src/analysis/namespaces.js';
 
@@ -13,15 +12,15 @@ export default defineRule({
   remediation: 'Allow TCP 53 next to UDP 53 in the same egress rule (`- protocol: TCP` and `port: 53`).',
   precision: 'high',
   tags: ['kubernetes', 'network-policy', 'dns'],
-  *check(model) {
-    const a = netpolAnalysis(model);
+  *check({ netpol, dns }) {
+    const a = netpol;
     const affected = new Map<Policy, string[]>();
-    for (const pod of dnsSubjects(model)) {
+    for (const pod of dns.subjects()) {
       if (a.isolated(pod, 'Egress') !== true) continue;
-      const access = dnsAccess(a, model, pod);
+      const access = dns.access(pod);
       if (!access.lower.has('UDP', 53) || access.upper.has('TCP', 53)) continue;
       const givers = new Set<Policy>();
-      for (const ep of dnsEndpoints(model)) for (const p of a.allowingPolicies(pod, 'Egress', ep, 'UDP', 53, true)) givers.add(p);
+      for (const ep of dns.endpoints) for (const p of a.allowingPolicies(pod, 'Egress', ep, 'UDP', 53, true)) givers.add(p);
       for (const policy of givers) affected.set(policy, [...(affected.get(policy) ?? []), podName(pod)]);
     }
     for (const [policy, pods] of [...affected].sort(([x], [y]) => x.index - y.index)) {

@@ -1,5 +1,5 @@
-import { defineRule } from '../src/engine/rule.js';
-import { netpolAnalysis, podName } from '../src/analysis/netpol.js';
+import { defineRule } from '../src/rule/rule.js';
+import { podName } from '../src/analysis/netpol.js';
 import { listNames } from '../src/analysis/namespaces.js';
 
 export default defineRule({
@@ -12,8 +12,8 @@ export default defineRule({
     'Protect host-network workloads with a host firewall (or Calico host endpoint / Cilium host policies), or run them on the pod network if they do not need the host network.',
   precision: 'high',
   tags: ['kubernetes', 'network-policy'],
-  *check(model) {
-    const a = netpolAnalysis(model);
+  *check({ netpol }) {
+    const a = netpol;
     const hostPods = a.pods.filter((p) => p.hostNetwork);
     if (hostPods.length === 0) return;
     for (const policy of a.policies) {

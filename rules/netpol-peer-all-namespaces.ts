@@ -1,5 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
-import { netpolAnalysis } from '../src/analysis/netpol.js';
+import { defineRule } from '../src/rule/rule.js';
 import { DIRECTIONS } from '../src/analysis/netpol-types.js';
 
 export default defineRule({
@@ -10,8 +9,8 @@ export default defineRule({
   remediation: 'Put `namespaceSelector` and `podSelector` in the same peer item, or name the namespaces.',
   precision: 'high',
   tags: ['kubernetes', 'network-policy'],
-  *check(model) {
-    for (const policy of netpolAnalysis(model).policies) {
+  *check({ netpol }) {
+    for (const policy of netpol.policies) {
       if (policy.flavor === 'cilium') continue;
       const podField = policy.flavor === 'kubernetes' ? 'podSelector' : 'selector';
       for (const direction of DIRECTIONS) {

@@ -1,5 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
-import { netpolAnalysis } from '../src/analysis/netpol.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'netpol-selects-nothing',
@@ -10,8 +9,8 @@ export default defineRule({
   remediation: "Fix the selector to match the workload's pod template labels (`spec.template.metadata.labels`), or delete the policy.",
   precision: 'high',
   tags: ['kubernetes', 'network-policy'],
-  *check(model) {
-    const a = netpolAnalysis(model);
+  *check({ netpol }) {
+    const a = netpol;
     for (const policy of a.policies) {
       if (policy.namespace === undefined || policy.pods.all || !policy.selectorNode) continue;
       const pods = a.podsIn(policy.namespace);

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 
 export default defineRule({
   id: 'parse-error',
@@ -10,7 +10,7 @@ export default defineRule({
     'Fix the syntax at the reported position; run the file through the tool that consumes it (`kubectl apply --dry-run=server`, `nft -c -f`, `iptables-restore --test`).',
   precision: 'very-high',
   tags: ['syntax'],
-  *check({ parseErrors }) {
+  *check({ model: { parseErrors } }) {
     for (const e of parseErrors) yield { at: { file: e.file, span: e.span }, message: `Cannot parse: ${e.message}` };
   },
 });

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/rule/rule.js';
 import { resourcesOf } from '../src/model/model.js';
 import { isPlaceholder } from '../src/analysis/secrets.js';
 
@@ -12,7 +12,7 @@ export default defineRule({
     'Remove the values from the repository and rotate them. Keep secrets encrypted (SOPS, Sealed Secrets) or fetch them at run time (External Secrets Operator, Vault).',
   precision: 'high',
   tags: ['kubernetes', 'secrets'],
-  *check(model) {
+  *check({ model }) {
     for (const secret of resourcesOf(model, 'Secret', [''])) {
       // SOPS keeps its metadata beside the encrypted values.
       if (secret.root.get('sops') !== undefined) continue;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../rules/index.js';
-import { SEVERITIES } from '../src/engine/rule.js';
+import { SEVERITIES } from '../src/core/finding.js';
 import { renderRuleDocs } from '../src/report/rule-docs.js';
 import { collectExpectations } from './support/expectations.js';
 import { fixtureRuleId } from './support/run-fixture.js';

@@ -1,7 +1,7 @@
 import type { Node } from '../model/node.js';
 import type { Resource } from '../model/k8s.js';
 import { calicoEqualities, evalCalico, parseCalicoSelector, type CalicoExpr } from './calico-selector.js';
-import { parseCidr, type IpRange } from './netpol-ip.js';
+import { parseCidr, type IpRange } from '../core/ip.js';
 import { parseProtocol, type PortSpec } from './netpol-ports.js';
 import type { Tri } from './selectors.js';
 import {

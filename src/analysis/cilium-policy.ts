@@ -1,6 +1,6 @@
 import type { Node } from '../model/node.js';
 import type { Resource } from '../model/k8s.js';
-import { parseCidr, type IpRange } from './netpol-ip.js';
+import { parseCidr, type IpRange } from '../core/ip.js';
 import { parseProtocol, type PortSpec } from './netpol-ports.js';
 import { matchesPartially, parseLabelSelector, type Requirement, type Tri } from './selectors.js';
 import {

@@ -1,8 +1,8 @@
-import type { Model } from '../model/model.js';
 import { workloadId } from '../model/k8s.js';
-import { formatIp, formatRange, partition, type Family, type IpRange } from './netpol-ip.js';
+import { formatIp, formatRange, partition, rangeToCidrs, type Family, type IpRange } from '../core/ip.js';
+import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
 import { ConnSet } from './netpol-ports.js';
-import { netpolAnalysis, type NetpolAnalysis, type PodEndpoint } from './netpol.js';
+import type { NetpolAnalysis, PodEndpoint } from './netpol.js';
 import type { Direction, Peer } from './netpol-types.js';
 
 /**
@@ -34,8 +34,7 @@ function cidrsOf(a: NetpolAnalysis): IpRange[] {
   return out;
 }
 
-export function computeConnectivity(model: Model): ConnectionLine[] {
-  const a = netpolAnalysis(model);
+export function computeConnectivity(a: NetpolAnalysis): ConnectionLine[] {
   const pods = a.pods.filter((p) => !p.hostNetwork && p.workload);
   const ids = new Map<PodEndpoint, MapEndpoint>(
     pods.map((p) => [p, { kind: 'workload', id: workloadId(p.workload as NonNullable<PodEndpoint['workload']>), pod: p }]),
@@ -133,21 +132,27 @@ function compareLines(x: ConnectionLine, y: ConnectionLine): number {
   return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
 }
 
-/** The fewest CIDRs covering exactly a range. */
-export function rangeToCidrs(r: IpRange): string[] {
-  const bits = r.family === 4 ? 32 : 128;
-  const out: string[] = [];
-  let start = r.start;
-  while (start <= r.end) {
-    let size = 0;
-    while (size < bits) {
-      const next = size + 1;
-      const block = 1n << BigInt(next);
-      if (start % block !== 0n || start + block - 1n > r.end) break;
-      size = next;
-    }
-    out.push(`${formatIp(r.family, start)}/${bits - size}`);
-    start += 1n << BigInt(size);
+/** The map as plain rows for reporters. */
+export function connectivityRows(lines: readonly ConnectionLine[]): ConnectivityRow[] {
+  return lines.map((l) => ({
+    source: rowEndpoint(l.source),
+    destination: rowEndpoint(l.destination),
+    connections: l.connections.toString(),
+    connectionsDetail: l.connections.toJSON(),
+  }));
+}
+
+function rowEndpoint(e: MapEndpoint): MapNode {
+  if (e.kind === 'ip') {
+    return {
+      type: 'ip-range',
+      id: e.id,
+      family: e.range.family === 4 ? 'IPv4' : 'IPv6',
+      start: formatIp(e.range.family, e.range.start),
+      end: formatIp(e.range.family, e.range.end),
+      cidrs: rangeToCidrs(e.range),
+    };
   }
-  return out;
+  const w = e.pod.workload;
+  return { type: 'workload', id: e.id, namespace: e.pod.namespace, name: w?.name, kind: w?.kind };
 }

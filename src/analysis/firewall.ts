@@ -1,27 +1,11 @@
-import type { SpanLocation } from '../engine/location.js';
-import type { Model } from '../model/model.js';
-import { tableFamilies, verdictText, type FwChain, type FwRule, type Hook, type Ruleset, type Verdict } from '../model/firewall.js';
-import {
-  CT_STATES,
-  D,
-  Iv,
-  PacketSet,
-  ROUTABLE,
-  addrMax,
-  boxContains,
-  ctIndex,
-  describePacket,
-  parseIPv4,
-  parseIPv6,
-  universeBox,
-  witness,
-  type Box,
-  type CtState,
-  type Dim,
-  type Family,
-  type Intervals,
-  type Packet,
-} from './packets.js';
+import type { SpanLocation } from '../core/location.js';
+import { FAMILIES, ROUTABLE, LOOPBACK, familyMax, parseIPv4, parseIPv6, type Family } from '../core/ip.js';
+import { Iv, type Intervals } from '../core/intervals.js';
+import { ctSet, type CtState } from '../core/protocols.js';
+import type { SensitivePort } from '../core/config.js';
+import type { Ruleset } from '../model/firewall.js';
+import { tableFamilies, verdictText, type FwChain, type FwRule, type Hook, type Verdict } from '../parse/netfilter.js';
+import { D, PacketSet, describePacket, packetBox, universeBox, witness, type Box, type Dim, type Packet } from './packets.js';
 
 /**
  * The semantics of a host ruleset: first-match evaluation of netfilter chains over exact
@@ -75,6 +59,11 @@ export interface HookChainRun {
   reach: Map<FwRule, PacketSet>;
 }
 
+/** A chain's outcome plus, per deciding rule, the packets it decided (in evaluation order). */
+interface ChainPass extends ChainEval {
+  decided: { rule: FwRule; set: PacketSet }[];
+}
+
 export interface HookRun {
   family: Family;
   hook: Hook;
@@ -87,10 +76,25 @@ export interface HookRun {
   reach: Map<FwRule, PacketSet>;
 }
 
-export interface Trace {
+/** The verdict of a hook for one packet. */
+export interface PacketVerdict {
+  /** `unknown` when a match nsl-lint does not model decides between accept and drop. */
   verdict: 'accept' | 'drop' | 'unknown';
-  /** The rule that decided, or the chain whose policy did. */
+  /** What decided last: a rule, or the chain whose policy did. */
   by?: { rule: FwRule } | { policy: FwChain };
+}
+
+/** Which traffic a query is about; every field narrows, an absent one allows anything. */
+export interface TrafficQuery {
+  /** Source addresses: `world` (routable), `loopback`. */
+  from?: 'world' | 'loopback';
+  /** Input interfaces: `public` (not private), `loopback` (`lo`). */
+  via?: 'public' | 'loopback';
+  /** Conntrack states (default: any). */
+  state?: readonly CtState[];
+  protocols?: readonly number[];
+  /** Destination ports, inclusive. */
+  dport?: readonly [number, number];
 }
 
 export interface Cover {
@@ -160,12 +164,20 @@ export class RulesetAnalysis {
     return Iv.from(this.ifaces.flatMap((n, i) => (this.isPrivate(n) ? [] : [[BigInt(i), BigInt(i)] as const])));
   }
 
-  /** New connections from routable addresses arriving on a public interface. */
+  /** The packets of one family a query describes. */
+  traffic(f: Family, q: TrafficQuery = {}): PacketSet {
+    let set = this.universe(f);
+    if (q.from) set = set.restrict('src', q.from === 'world' ? ROUTABLE[f] : LOOPBACK[f]);
+    if (q.via) set = set.restrict('iif', q.via === 'public' ? this.publicIfs() : this.ifSet(['lo']));
+    if (q.state) set = set.restrict('ct', ctSet(q.state));
+    if (q.protocols) set = set.restrict('proto', Iv.from(q.protocols.map((p) => [BigInt(p), BigInt(p)] as const)));
+    if (q.dport) set = set.restrict('dport', Iv.of(BigInt(q.dport[0]), BigInt(q.dport[1])));
+    return set;
+  }
+
+  /** New connections from routable addresses arriving on a public interface: "the world". */
   worldNew(f: Family): PacketSet {
-    return this.universe(f)
-      .restrict('src', ROUTABLE[f])
-      .restrict('iif', this.publicIfs())
-      .restrict('ct', Iv.point(ctIndex('new')));
+    return this.traffic(f, WORLD_NEW);
   }
 
   /** The packets a rule's conditions select (matches nsl-lint cannot evaluate are ignored: an over-approximation). */
@@ -203,7 +215,7 @@ export class RulesetAnalysis {
             set(c.dim, this.ifSet(c.names), c.negate);
             break;
           case 'ct':
-            set('ct', Iv.from(c.states.map((s) => [ctIndex(s), ctIndex(s)] as const)), c.negate);
+            set('ct', ctSet(c.states), c.negate);
             break;
         }
       }
@@ -237,11 +249,19 @@ export class RulesetAnalysis {
     return out.sort((a, b) => a.priority - b.priority);
   }
 
-  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number): ChainEval {
+  /**
+   * The one chain evaluator. `accept` ends the chain for the packets it takes, `drop` and
+   * `reject` end it for good, `return` and falling off the end go back to the caller,
+   * `jump` comes back to the next rule when the target returns, `goto` does not. A rule with
+   * a match nsl-lint does not model may or may not take a packet: its verdict is recorded
+   * and the packet also goes on to the next rule.
+   */
+  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number): ChainPass {
     let remaining = input;
     let accept = PacketSet.EMPTY;
     let drop = PacketSet.EMPTY;
     let ret = PacketSet.EMPTY;
+    const decided: ChainPass['decided'] = [];
     for (const rule of chain.rules) {
       if (remaining.isEmpty) break;
       const m = this.match(rule);
@@ -253,10 +273,12 @@ export class RulesetAnalysis {
       switch (v.kind) {
         case 'accept':
           accept = accept.union(hit);
+          decided.push({ rule, set: hit });
           break;
         case 'drop':
         case 'reject':
           drop = drop.union(hit);
+          decided.push({ rule, set: hit });
           break;
         case 'return':
           ret = ret.union(hit);
@@ -270,6 +292,7 @@ export class RulesetAnalysis {
           const sub = this.evalChain(target, hit, reach, depth + 1);
           accept = accept.union(sub.accept);
           drop = drop.union(sub.drop);
+          decided.push(...sub.decided);
           if (v.kind === 'goto') ret = ret.union(sub.ret);
           else if (certain) {
             remaining = remaining.subtract(m).union(sub.ret);
@@ -280,86 +303,83 @@ export class RulesetAnalysis {
       }
       if (certain) remaining = remaining.subtract(m);
     }
-    return { accept, drop, ret: ret.union(remaining) };
+    return { accept, drop, ret: ret.union(remaining), decided };
   }
 
-  /** Evaluate a hook for one family over every packet. */
+  /** Evaluate a hook for one family over every packet (computed once per ruleset). */
   hook(f: Family, hook: Hook): HookRun {
     const key = `${f} ${hook}`;
-    const cached = this.hookCache.get(key);
-    if (cached) return cached;
-    const chains = this.hookChains(f, hook);
-    const reach = new Map<FwRule, PacketSet>();
-    const runs: HookChainRun[] = [];
-    let input = this.universe(f);
-    let dropped = PacketSet.EMPTY;
-    for (const chain of chains) {
-      const own = new Map<FwRule, PacketSet>();
-      const ev = this.evalChain(chain, input, own, 0);
-      for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
-      const accepted = chain.policy === 'drop' ? ev.accept : ev.accept.union(ev.ret);
-      dropped = dropped.union(ev.drop).union(chain.policy === 'drop' ? ev.ret : PacketSet.EMPTY);
-      runs.push({ chain, input, eval: ev, accepted, passLater: PacketSet.EMPTY, reach: own });
-      input = accepted;
+    let run = this.hookCache.get(key);
+    if (!run) {
+      run = this.runHook(f, hook, this.universe(f), true);
+      this.hookCache.set(key, run);
     }
-    // What every later base chain lets through, evaluated from scratch (reach is not recorded twice).
-    for (let i = 0; i < runs.length; i++) {
-      let pass = this.universe(f);
-      for (const later of runs.slice(i + 1)) {
-        const ev = this.evalChain(later.chain, pass, new Map(), 0);
-        pass = later.chain.policy === 'drop' ? ev.accept : ev.accept.union(ev.ret);
-      }
-      (runs[i] as HookChainRun).passLater = pass;
-    }
-    const run: HookRun = { family: f, hook, chains: runs, accepted: input, dropped, reach };
-    this.hookCache.set(key, run);
     return run;
   }
 
-  /** The first-match verdict of one concrete packet at a hook. */
-  trace(hook: Hook, p: Packet): Trace {
-    let last: Trace = { verdict: 'accept' };
-    for (const chain of this.hookChains(p.family, hook)) {
-      const r = this.traceChain(chain, p, 0);
-      if (r.verdict === 'unknown' || r.verdict === 'drop') return r as Trace;
-      if (r.verdict === 'return') {
-        const t: Trace = { verdict: chain.policy === 'drop' ? 'drop' : 'accept', by: { policy: chain } };
-        if (t.verdict === 'drop') return t;
-        last = t;
-      } else last = r as Trace;
+  /**
+   * A packet traverses the hook's base chains in priority order: accepted by one, it goes
+   * on to the next; dropped by any, it is gone; what a chain does not decide meets its
+   * policy. `passLater` (what every later chain accepts) is computed on request only.
+   */
+  private runHook(f: Family, hook: Hook, start: PacketSet, withPassLater: boolean): HookRun & { decided: ChainPass['decided'] } {
+    const reach = new Map<FwRule, PacketSet>();
+    const runs: HookChainRun[] = [];
+    const decided: ChainPass['decided'] = [];
+    let input = start;
+    let dropped = PacketSet.EMPTY;
+    for (const chain of this.hookChains(f, hook)) {
+      const own = new Map<FwRule, PacketSet>();
+      const ev = this.evalChain(chain, input, own, 0);
+      for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
+      decided.push(...ev.decided);
+      const accepted = policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept;
+      dropped = dropped.union(ev.drop).union(policyAccepts(chain) ? PacketSet.EMPTY : ev.ret);
+      runs.push({
+        chain,
+        input,
+        eval: { accept: ev.accept, drop: ev.drop, ret: ev.ret },
+        accepted,
+        passLater: PacketSet.EMPTY,
+        reach: own,
+      });
+      input = accepted;
     }
-    return last;
-  }
-
-  private traceChain(
-    chain: FwChain,
-    p: Packet,
-    depth: number,
-  ): { verdict: 'accept' | 'drop' | 'return' | 'unknown'; by?: { rule: FwRule } | { policy: FwChain } } {
-    for (const rule of chain.rules) {
-      if (!this.match(rule).boxes.some((b) => boxContains(b, p))) continue;
-      const v: Verdict = rule.verdict;
-      if (v.kind === 'continue') continue;
-      if (!this.certain(rule)) return { verdict: 'unknown', by: { rule } };
-      switch (v.kind) {
-        case 'accept':
-          return { verdict: 'accept', by: { rule } };
-        case 'drop':
-        case 'reject':
-          return { verdict: 'drop', by: { rule } };
-        case 'return':
-          return { verdict: 'return', by: { rule } };
-        case 'jump':
-        case 'goto': {
-          const target = this.target(chain, v.chain);
-          if (!target || depth > 32) return { verdict: 'unknown', by: { rule } };
-          const sub = this.traceChain(target, p, depth + 1);
-          if (sub.verdict === 'return' && v.kind === 'jump') continue;
-          return sub;
+    if (withPassLater) {
+      // What every later base chain lets through, evaluated from scratch (reach is not recorded twice).
+      for (let i = 0; i < runs.length; i++) {
+        let pass = this.universe(f);
+        for (const later of runs.slice(i + 1)) {
+          const ev = this.evalChain(later.chain, pass, new Map(), 0);
+          pass = policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept;
         }
+        (runs[i] as HookChainRun).passLater = pass;
       }
     }
-    return { verdict: 'return' };
+    return { family: f, hook, chains: runs, accepted: input, dropped, reach, decided };
+  }
+
+  /**
+   * The verdict of the hook for one concrete packet: the same evaluation as for every
+   * packet, run on the set that holds just this one.
+   */
+  verdict(hook: Hook, p: Packet): PacketVerdict {
+    const run = this.runHook(p.family, hook, PacketSet.of([packetBox(p)]), false);
+    const accepted = !run.accepted.isEmpty;
+    const dropped = !run.dropped.isEmpty;
+    if (accepted && dropped) return { verdict: 'unknown' };
+    if (dropped) {
+      const rule = run.decided.find((d) => isDrop(d.rule.verdict))?.rule;
+      if (rule) return { verdict: 'drop', by: { rule } };
+      const chain = run.chains.find((c) => !policyAccepts(c.chain) && !c.eval.ret.isEmpty)?.chain;
+      return chain ? { verdict: 'drop', by: { policy: chain } } : { verdict: 'drop' };
+    }
+    // Accepted by every base chain: the last one decided, by a rule or by its policy.
+    const last = run.chains[run.chains.length - 1];
+    if (!last) return { verdict: 'accept' };
+    if (!last.eval.ret.isEmpty) return { verdict: 'accept', by: { policy: last.chain } };
+    const rule = [...run.decided].reverse().find((d) => d.rule.verdict.kind === 'accept')?.rule;
+    return rule ? { verdict: 'accept', by: { rule } } : { verdict: 'accept' };
   }
 
   /**
@@ -393,7 +413,7 @@ export class RulesetAnalysis {
 
   /** A packet in words; the destination address is left out when the set allows any. */
   describe(p: Packet, set?: PacketSet): string {
-    const anyDst = set !== undefined && Iv.equal(set.project('dst'), Iv.of(0n, addrMax(p.family)));
+    const anyDst = set !== undefined && Iv.equal(set.project('dst'), Iv.of(0n, familyMax(p.family)));
     return describePacket(p, (i) => this.ifName(i), anyDst);
   }
 
@@ -411,17 +431,6 @@ export class RulesetAnalysis {
   }
 }
 
-/** One analysis per ruleset, shared by every rule of a run. */
-const analyses = new WeakMap<Ruleset, RulesetAnalysis>();
-export function analyse(model: Model, rs: Ruleset): RulesetAnalysis {
-  let a = analyses.get(rs);
-  if (!a) {
-    a = new RulesetAnalysis(rs, model.config.host.privateInterfaces);
-    analyses.set(rs, a);
-  }
-  return a;
-}
-
 /** Where a chain's default shows: its policy statement, else its declaration, else its first rule. */
 export function chainAnchor(chain: FwChain): SpanLocation | undefined {
   return chain.policyAt ?? chain.declaredAt ?? chain.rules[0]?.at;
@@ -434,8 +443,6 @@ export function chainLabel(chain: FwChain, f?: Family): string {
     : `nft chain ${chain.table.family} ${chain.table.name} ${chain.name}${fam}`;
 }
 
-export const FAMILIES: Family[] = [4, 6];
-
 /** INPUT of a family is default-deny: some base chain drops what it does not accept. */
 export function defaultDenyChain(a: RulesetAnalysis, f: Family): FwChain | undefined {
   const run = a.hook(f, 'input');
@@ -447,8 +454,39 @@ export function defaultDenyChain(a: RulesetAnalysis, f: Family): FwChain | undef
   return undefined;
 }
 
-export function ctSet(states: CtState[]): Intervals {
-  return Iv.from(states.map((s) => [ctIndex(s), ctIndex(s)] as const));
+const WORLD_NEW: TrafficQuery = { from: 'world', via: 'public', state: ['new'] };
+
+/** A base chain without a drop policy lets through what its rules do not decide. */
+function policyAccepts(chain: FwChain): boolean {
+  return chain.policy !== 'drop';
 }
 
-export { CT_STATES, addrMax };
+function isDrop(v: Verdict): boolean {
+  return v.kind === 'drop' || v.kind === 'reject';
+}
+
+/** Families a ruleset filters at all. */
+export function filteredFamilies(rs: Ruleset): Family[] {
+  return FAMILIES.filter((f) => rs.filters[f] !== undefined);
+}
+
+export const familyName = (f: Family): string => (f === 4 ? 'IPv4' : 'IPv6');
+
+/** The ports `host-port-open-to-world` guards unless `host.sensitivePorts` replaces them. */
+export const DEFAULT_SENSITIVE_PORTS: readonly SensitivePort[] = [
+  { proto: 6, lo: 22, hi: 22, label: 'SSH' },
+  { proto: 6, lo: 6443, hi: 6443, label: 'Kubernetes API server' },
+  { proto: 6, lo: 2379, hi: 2380, label: 'etcd' },
+  { proto: 6, lo: 10250, hi: 10250, label: 'kubelet' },
+  { proto: 6, lo: 10255, hi: 10255, label: 'kubelet read-only' },
+  { proto: 6, lo: 10257, hi: 10257, label: 'kube-controller-manager' },
+  { proto: 6, lo: 10259, hi: 10259, label: 'kube-scheduler' },
+];
+
+export function sensitivePorts(configured: readonly SensitivePort[]): readonly SensitivePort[] {
+  return configured.length ? configured : DEFAULT_SENSITIVE_PORTS;
+}
+
+export function portText(p: SensitivePort): string {
+  return `${p.proto === 6 ? 'tcp' : 'udp'}/${p.lo === p.hi ? p.lo : `${p.lo}-${p.hi}`}`;
+}

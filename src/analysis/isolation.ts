@@ -1,10 +1,8 @@
 import type { Model } from '../model/model.js';
 import type { Resource } from '../model/k8s.js';
 import { resourcesOf } from '../model/model.js';
-import { netpolAnalysis } from './netpol.js';
+import type { NetpolAnalysis } from './netpol.js';
 import type { Direction } from './netpol-types.js';
-
-export type { Direction } from './netpol-types.js';
 
 /** Kubernetes' own NetworkPolicy (not Calico's or Cilium's kind of the same name). */
 export function kubernetesNetworkPolicies(model: Model): Resource[] {
@@ -16,12 +14,6 @@ export function kubernetesNetworkPolicies(model: Model): Resource[] {
  * Kubernetes `podSelector: {}`, Calico `all()` or no selector, Cilium `endpointSelector: {}`,
  * and cluster-wide Calico/Cilium policies that select every pod of every namespace they cover.
  */
-export function namespaceWidePolicies(model: Model, namespace: string, direction: Direction): Resource[] {
-  return [
-    ...new Set(
-      netpolAnalysis(model)
-        .namespaceWide(namespace, direction)
-        .map((p) => p.resource),
-    ),
-  ];
+export function namespaceWidePolicies(netpol: NetpolAnalysis, namespace: string, direction: Direction): Resource[] {
+  return [...new Set(netpol.namespaceWide(namespace, direction).map((p) => p.resource))];
 }

@@ -1,6 +1,6 @@
 import type { Model } from '../model/model.js';
 import type { Workload } from '../model/k8s.js';
-import type { PathLocation } from '../engine/location.js';
+import type { PathLocation } from '../core/location.js';
 
 /** Workloads grouped by namespace, in path order; host-network pods optionally left out. */
 export function workloadsByNamespace(model: Model, { podNetworkOnly = false } = {}): Map<string, Workload[]> {

@@ -1,6 +1,6 @@
 import type { Node } from '../model/node.js';
 import type { Resource } from '../model/k8s.js';
-import type { IpRange } from './netpol-ip.js';
+import { isWholeFamily, type IpRange } from '../core/ip.js';
 import type { PortSpec } from './netpol-ports.js';
 import { matchesPartially, type LabelSelector, type Tri } from './selectors.js';
 
@@ -92,4 +92,21 @@ export interface Policy {
   order: number;
   Ingress: DirectionRules | undefined;
   Egress: DirectionRules | undefined;
+}
+
+/**
+ * A peer that admits every address or endpoint by itself: an `ipBlock` of a whole address
+ * family (`0.0.0.0/0`, `::/0`) with no `except`, or the Cilium entities `all` (every
+ * endpoint) and `world` (every address outside the cluster). Says what it admits.
+ */
+export function peerAdmitsEverything(peer: Peer): { node: Node; what: string; everyone: string } | undefined {
+  if (peer.kind === 'cidr' && peer.node && peer.except.length === 0 && isWholeFamily(peer.range))
+    return { node: peer.node, what: `${peer.range.family === 4 ? '0.0.0.0' : '::'}/0 without \`except\``, everyone: 'every address' };
+  if (peer.kind === 'entity' && peer.node && (peer.entity === 'all' || peer.entity === 'world'))
+    return {
+      node: peer.node,
+      what: `the entity "${peer.node.str() ?? peer.entity}"`,
+      everyone: peer.entity === 'all' ? 'every endpoint' : 'every address outside the cluster',
+    };
+  return undefined;
 }

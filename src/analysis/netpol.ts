@@ -4,7 +4,7 @@ import type { NamespaceInfo, Workload } from '../model/k8s.js';
 import type { Node } from '../model/node.js';
 import { CALICO_GROUPS, parseCalicoPolicy } from './calico-policy.js';
 import { CILIUM_GROUPS, parseCiliumPolicies } from './cilium-policy.js';
-import { contains, overlaps, type IpRange } from './netpol-ip.js';
+import { rangeContains, rangesOverlap, type IpRange } from '../core/ip.js';
 import { parseKubernetesPolicy } from './netpol-kubernetes.js';
 import { ConnSet, resolvePorts, type NamedPort, type Protocol } from './netpol-ports.js';
 import type { Tri } from './selectors.js';
@@ -269,10 +269,10 @@ export class NetpolAnalysis {
       case 'cidr':
         if (ep.kind === 'dns-address') return true;
         if (ep.kind !== 'ip') return false;
-        if (!contains(peer.range, ep.range)) return overlaps(peer.range, ep.range) ? 'unknown' : false;
+        if (!rangeContains(peer.range, ep.range)) return rangesOverlap(peer.range, ep.range) ? 'unknown' : false;
         for (const ex of peer.except) {
-          if (contains(ex, ep.range)) return false;
-          if (overlaps(ex, ep.range)) return 'unknown';
+          if (rangeContains(ex, ep.range)) return false;
+          if (rangesOverlap(ex, ep.range)) return 'unknown';
         }
         return true;
       case 'pods':
@@ -397,18 +397,6 @@ export class NetpolAnalysis {
     }
     return out;
   }
-}
-
-const cache = new WeakMap<Model, NetpolAnalysis>();
-
-/** The shared engine for a model, built on first use. */
-export function netpolAnalysis(model: Model): NetpolAnalysis {
-  let a = cache.get(model);
-  if (!a) {
-    a = new NetpolAnalysis(model);
-    cache.set(model, a);
-  }
-  return a;
 }
 
 /** `ns/name[Kind]` for a pod endpoint; a stand-in is described from its policy's point of view. */

@@ -5,25 +5,9 @@
  * is a finite union of boxes. Everything is exact: no sampling, no approximation.
  */
 
-import { formatIp, type Family } from '../model/ip.js';
-import {
-  CT_STATES,
-  Iv,
-  PROTOCOL_NAMES,
-  V4_MAX,
-  V6_MAX,
-  addrMax,
-  ctIndex,
-  parseAddrSpec,
-  type CtState,
-  type Intervals,
-} from '../model/net-values.js';
-
-// The value vocabulary lives with the model; analysis code keeps importing it from here.
-export * from '../model/net-values.js';
-export { parseIPv4, parseIPv6 } from '../model/ip.js';
-/** Addresses print the same way everywhere. */
-export const formatAddr = formatIp;
+import { familyMax, formatIp, type Family } from '../core/ip.js';
+import { Iv, type Intervals } from '../core/intervals.js';
+import { CT_STATES, PROTOCOL_NAMES, ctIndex, type CtState } from '../core/protocols.js';
 
 export const DIMS = ['family', 'src', 'dst', 'proto', 'sport', 'dport', 'iif', 'oif', 'ct'] as const;
 export type Dim = (typeof DIMS)[number];
@@ -69,7 +53,7 @@ function boxSubset(a: Box, b: Box): boolean {
 
 /** The size of the interface dimension depends on the ruleset; everything else is fixed. */
 export function universeBox(f: Family, interfaces: number): Box {
-  const m = addrMax(f);
+  const m = familyMax(f);
   const fam = BigInt(f);
   const ifs = Iv.of(0n, BigInt(interfaces - 1));
   return [
@@ -222,42 +206,10 @@ export function boxContains(b: Box, p: Packet): boolean {
   return b.every((d, i) => Iv.subset(point[i] ?? [], d));
 }
 
-const NON_ROUTABLE_V4 = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '192.0.2.0/24',
-  '198.51.100.0/24',
-  '203.0.113.0/24',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-];
-const NON_ROUTABLE_V6 = ['::/128', '::1/128', '2001:db8::/32', 'ff00::/8', 'fc00::/7', 'fe80::/10', '::ffff:0:0/96'];
-
-function rangesOf(list: string[]): Intervals {
-  return Iv.from(list.map((s) => (parseAddrSpec(s) as { range: readonly [bigint, bigint] }).range));
-}
-
-/**
- * Routable addresses: everything outside private, loopback, link-local, CGNAT,
- * documentation, multicast and reserved space (IPv4 240/4 and the limited broadcast
- * are not routable either; IPv4-mapped IPv6 is treated as IPv4's business).
- */
-export const ROUTABLE: Record<Family, Intervals> = {
-  4: Iv.subtract(Iv.of(0n, V4_MAX), rangesOf(NON_ROUTABLE_V4)),
-  6: Iv.subtract(Iv.of(0n, V6_MAX), rangesOf(NON_ROUTABLE_V6)),
-};
-
-export const LOOPBACK: Record<Family, Intervals> = { 4: rangesOf(['127.0.0.0/8']), 6: rangesOf(['::1/128']) };
-
 export function describePacket(p: Packet, ifName: (i: number) => string, anyDst = false): string {
   const proto = PROTOCOL_NAMES[p.proto] ?? `protocol ${p.proto}`;
   const ports = p.proto === 6 || p.proto === 17 || p.proto === 132 ? `port ${p.dport}` : '';
-  const dst = formatAddr(p.family, p.dst);
+  const dst = formatIp(p.family, p.dst);
   const to = anyDst ? (ports ? ` to ${ports}` : '') : ` to ${dst}${ports ? ` ${ports}` : ''}`;
-  return `${proto} from ${formatAddr(p.family, p.src)}${to} on ${ifName(p.iif)}${p.ct !== 'new' ? ` (${p.ct})` : ''}`;
+  return `${proto} from ${formatIp(p.family, p.src)}${to} on ${ifName(p.iif)}${p.ct !== 'new' ? ` (${p.ct})` : ''}`;
 }

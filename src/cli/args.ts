@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../core/errors.js';
 import { FORMATS, type Format } from '../report/report.js';
-import type { Severity } from '../engine/rule.js';
+import type { Severity } from '../core/finding.js';
 
 export type FailOn = Severity | 'none';
 export const CONNECTIVITY_FORMATS = ['text', 'json', 'md', 'mermaid'] as const;

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RULES } from '../../rules/index.js';
-import { defaultConfig, findConfigFile, loadConfig, type Config } from '../engine/config.js';
-import { ConfigError, UsageError } from '../engine/errors.js';
-import { SEVERITY_RANK } from '../engine/finding.js';
-import { lint, loadRepository } from '../engine/lint.js';
+import { defaultConfig, type Config } from '../core/config.js';
+import { findConfigFile, loadConfig } from '../engine/config.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+import { SEVERITY_RANK } from '../core/finding.js';
+import { connectivityMap, lint } from '../engine/lint.js';
 import { connectivityReport } from '../report/connectivity.js';
 import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
 import { github } from '../report/github.js';
@@ -12,10 +13,10 @@ import { json } from '../report/json.js';
 import type { ReportInput } from '../report/report.js';
 import { sarif } from '../report/sarif.js';
 import { stylish } from '../report/stylish.js';
-import { TOOL } from '../version.js';
+import { TOOL } from '../core/tool.js';
 import { HELP } from './help.js';
 import { isConnectivityFormat, isLintFormat, parseCliArgs, type CliOptions } from './args.js';
-import type { Notice } from '../engine/notice.js';
+import type { Notice } from '../core/notice.js';
 
 /** The process around the CLI, injectable for tests. */
 export interface CliIO {
@@ -65,9 +66,9 @@ function execute(options: CliOptions, io: CliIO): number {
   if (options.command === 'connectivity') {
     const format = options.format ?? 'text';
     if (!isConnectivityFormat(format)) throw new UsageError(`unknown format "${format}"`);
-    const { model } = loadRepository(loadOptions);
-    emit(io, options.outputFile, connectivityReport(model, format));
-    printNotices(io, model.notices);
+    const map = connectivityMap(loadOptions);
+    emit(io, options.outputFile, connectivityReport(map.rows, format));
+    printNotices(io, map.notices);
     return EXIT.ok;
   }
 

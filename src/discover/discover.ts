@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { kindByContent, kindByName, type FileKind } from './classify.js';
-import type { Notice } from '../engine/notice.js';
-import { UsageError } from '../engine/errors.js';
+import type { Notice } from '../core/notice.js';
+import { UsageError } from '../core/errors.js';
 
 export interface SourceFile {
   /** Repository-relative POSIX path: the identity used in findings and ordering. */

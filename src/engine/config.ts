@@ -3,28 +3,10 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { YamlLocator, parseYamlStream } from '../parse/yaml.js';
-import { ConfigError } from './errors.js';
-import type { Severity } from './rule.js';
+import { ConfigError } from '../core/errors.js';
+import { defaultConfig, type Config, type SensitivePort } from '../core/config.js';
 
 export const CONFIG_FILE_NAMES = ['.nsl-lint.yaml', '.nsl-lint.yml'];
-
-export type RuleSetting = 'off' | 'on' | Severity | { enabled?: boolean; severity?: Severity };
-
-export interface Config {
-  rules: Record<string, RuleSetting>;
-  ignore: string[];
-  defaultNamespace: string;
-  failOn?: Severity | 'none';
-  cluster: {
-    cni?: string;
-    namespaceLabels: Record<string, Record<string, string>>;
-    dnsSelector: Record<string, string>;
-  };
-  mesh: { rootNamespace: string };
-  host: { privateInterfaces: string[]; sensitivePorts: (number | string)[] };
-  /** Where the config came from, for messages and for findings anchored in it. */
-  source?: { file: string; text: string };
-}
 
 const severity = { enum: ['low', 'medium', 'high'] };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
@@ -75,17 +57,6 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
-export function defaultConfig(): Config {
-  return {
-    rules: {},
-    ignore: [],
-    defaultNamespace: 'default',
-    cluster: { namespaceLabels: {}, dnsSelector: { 'k8s-app': 'kube-dns' } },
-    mesh: { rootNamespace: 'istio-system' },
-    host: { privateInterfaces: [], sensitivePorts: [] },
-  };
-}
-
 /** The config file named with `-c`, else the first `.nsl-lint.yaml` upward from `cwd`. */
 export function findConfigFile(cwd: string, explicit: string | undefined): string | undefined {
   if (explicit) {
@@ -122,10 +93,10 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
   const ajv = new Ajv({ allErrors: false, strict: true });
   const validate = ajv.compile(CONFIG_SCHEMA);
   if (!validate(raw)) throw configSchemaError(validate.errors?.[0], text, displayName);
-  const user = raw as Partial<Config> & {
+  const user = raw as Partial<Omit<Config, 'host'>> & {
     cluster?: Partial<Config['cluster']>;
     mesh?: Partial<Config['mesh']>;
-    host?: Partial<Config['host']>;
+    host?: { privateInterfaces?: string[]; sensitivePorts?: (number | string)[] };
   };
   for (const id of Object.keys(user.rules ?? {})) {
     if (!knownRules.has(id)) {
@@ -134,13 +105,25 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     }
   }
   const base = defaultConfig();
+  const locate = (path: (string | number)[]): ConfigError['line'][] => {
+    const span = new YamlLocator(text).locate(0, path, 'value');
+    return [span?.start.line, span?.start.column];
+  };
+  const sensitivePorts = (user.host?.sensitivePorts ?? []).map((entry, i) => {
+    const port = parseSensitivePort(entry);
+    if (typeof port === 'string') {
+      const [line, column] = locate(['host', 'sensitivePorts', i]);
+      throw new ConfigError(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, displayName, line, column);
+    }
+    return port;
+  });
   const config: Config = {
     rules: user.rules ?? {},
     ignore: user.ignore ?? [],
     defaultNamespace: user.defaultNamespace ?? base.defaultNamespace,
     cluster: { ...base.cluster, ...user.cluster },
     mesh: { ...base.mesh, ...user.mesh },
-    host: { ...base.host, ...user.host },
+    host: { ...base.host, ...user.host, sensitivePorts },
     source: { file: displayName, text },
   };
   if (user.failOn !== undefined) config.failOn = user.failOn;
@@ -164,4 +147,27 @@ function configSchemaError(error: ErrorObject | undefined, text: string, file: s
   }
   const span = new YamlLocator(text).locate(0, key, error.keyword === 'additionalProperties' ? 'key' : 'value');
   return new ConfigError(message, file, span?.start.line, span?.start.column);
+}
+
+const WELL_KNOWN_PORTS: Record<string, string> = {
+  'tcp/22': 'SSH',
+  'tcp/6443': 'Kubernetes API server',
+  'tcp/2379-2380': 'etcd',
+  'tcp/10250': 'kubelet',
+  'tcp/10255': 'kubelet read-only',
+  'tcp/10257': 'kube-controller-manager',
+  'tcp/10259': 'kube-scheduler',
+};
+
+/** `22`, `"8000-8100"`, `"53/udp"` (TCP unless said otherwise); a string says what is wrong. */
+function parseSensitivePort(entry: number | string): SensitivePort | string {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/.exec(String(entry));
+  if (!m) return 'expected a port, a range `lo-hi`, optionally with `/tcp` or `/udp`';
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo < 1 || hi > 65535) return 'ports are 1-65535';
+  if (lo > hi) return `the range is reversed (${lo} > ${hi})`;
+  const proto = m[3] === 'udp' ? 17 : 6;
+  const key = `${m[3] ?? 'tcp'}/${lo === hi ? lo : `${lo}-${hi}`}`;
+  return { proto, lo, hi, label: WELL_KNOWN_PORTS[key] ?? 'configured sensitive port' };
 }

@@ -1,24 +1,35 @@
 import { discover, findRepositoryRoot } from '../discover/discover.js';
 import type { SourceFile } from '../discover/discover.js';
+import type { Config } from '../core/config.js';
+import type { ConnectivityRow } from '../core/connectivity.js';
+import type { Finding } from '../core/finding.js';
+import type { Notice } from '../core/notice.js';
 import { loadModel } from '../model/load.js';
 import type { Model } from '../model/model.js';
-import type { Config } from './config.js';
-import type { Finding } from './finding.js';
-import type { Notice } from './notice.js';
-import type { Rule } from './rule.js';
+import { computeConnectivity, connectivityRows } from '../analysis/connectivity.js';
+import { AnalysisContext } from '../rule/context.js';
+import type { Rule } from '../rule/rule.js';
 import { activeRules, runRules, type ActiveRule } from './run.js';
 
-export interface LintOptions {
+/**
+ * The one place where the layers are composed: discover → parse → model → analyses →
+ * rules → located findings, and the connectivity map over the same analyses.
+ */
+
+export interface LoadOptions {
   paths: string[];
   cwd: string;
   config: Config;
-  rules: readonly Rule[];
   /** Repository root; defaults to the git top level above `cwd`. */
   root?: string;
   /** Content read from standard input, checked as if it were this file. */
   stdin?: { path: string; text: string };
   /** Called with a short status while a long run progresses. */
   progress?: (message: string) => void;
+}
+
+export interface LintOptions extends LoadOptions {
+  rules: readonly Rule[];
 }
 
 export interface LintResult {
@@ -30,7 +41,7 @@ export interface LintResult {
 }
 
 /** discover → parse → model: everything rules and the connectivity map read. */
-export function loadRepository(options: Omit<LintOptions, 'rules'>): { root: string; model: Model } {
+export function loadRepository(options: LoadOptions): { root: string; model: Model } {
   const root = options.root ?? findRepositoryRoot(options.cwd);
   const { files, notices } = options.stdin
     ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
@@ -44,8 +55,15 @@ export function loadRepository(options: Omit<LintOptions, 'rules'>): { root: str
 export function lint(options: LintOptions): LintResult {
   const { root, model } = loadRepository(options);
   const rules = activeRules(options.rules, options.config);
-  const findings = runRules(model, rules);
-  return { root, findings, notices: model.notices, rules, model };
+  const { findings, notices } = runRules(new AnalysisContext(model), rules);
+  return { root, findings, notices: [...model.notices, ...notices], rules, model };
+}
+
+/** The connectivity map of the repository, as rows for a reporter. */
+export function connectivityMap(options: LoadOptions): { rows: ConnectivityRow[]; notices: Notice[] } {
+  const { model } = loadRepository(options);
+  const context = new AnalysisContext(model);
+  return { rows: connectivityRows(computeConnectivity(context.netpol)), notices: model.notices };
 }
 
 function stdinFile(input: { path: string; text: string }): SourceFile {

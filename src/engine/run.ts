@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Config, RuleSetting } from './config.js';
-import type { Finding } from './finding.js';
-import { isPathLocation, type Location, type Span } from './location.js';
-import type { Rule, Severity } from './rule.js';
+import type { Config, RuleSetting } from '../core/config.js';
+import type { Finding, Severity } from '../core/finding.js';
+import { isPathLocation, type Location, type Span } from '../core/location.js';
+import type { Notice } from '../core/notice.js';
 import type { Model } from '../model/model.js';
 import { YamlLocator } from '../parse/yaml.js';
+import type { RuleContext } from '../rule/context.js';
+import type { Report, Rule } from '../rule/rule.js';
 
 /** A rule as configured for this run. */
 export interface ActiveRule {
@@ -27,13 +29,28 @@ export function activeRules(rules: readonly Rule[], config: Config): ActiveRule[
   return out;
 }
 
-/** Run every active rule over the model and locate what they report. */
-export function runRules(model: Model, rules: readonly ActiveRule[]): Finding[] {
-  const locator = new Locator(model);
+/**
+ * Run every active rule over the model and locate what they report. Each rule runs in its
+ * own error boundary: an exception becomes a notice naming the rule, and the other rules
+ * still report.
+ */
+export function runRules(context: RuleContext, rules: readonly ActiveRule[]): { findings: Finding[]; notices: Notice[] } {
+  const locator = new Locator(context.model);
   const findings: Finding[] = [];
+  const notices: Notice[] = [];
   const seen = new Set<string>();
   for (const { rule, severity } of rules) {
-    for (const report of rule.check(model)) {
+    let reports: Report[];
+    try {
+      reports = [...rule.check(context)];
+    } catch (err) {
+      notices.push({
+        level: 'error',
+        message: `internal error in rule ${rule.id}: ${(err as Error)?.message ?? String(err)}; its findings are missing`,
+      });
+      continue;
+    }
+    for (const report of reports) {
       const at = locator.resolve(report.at);
       const key = `${rule.id}\0${at.file}\0${at.span.start.line}:${at.span.start.column}\0${report.message}`;
       if (seen.has(key)) continue;
@@ -51,7 +68,7 @@ export function runRules(model: Model, rules: readonly ActiveRule[]): Finding[] 
   }
   findings.sort(compareFindings);
   assignFingerprints(findings, locator);
-  return findings;
+  return { findings, notices };
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -1,4 +1,4 @@
-import type { SpanLocation } from '../engine/location.js';
+import type { SpanLocation } from '../core/location.js';
 import type { SourceFile } from '../discover/discover.js';
 import { parseSshd, parseWireGuard } from '../parse/conf.js';
 import type { ShellCommand } from '../parse/shell-run.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { SpanLocation } from '../engine/location.js';
+import type { SpanLocation } from '../core/location.js';
 import type { SourceFile } from '../discover/discover.js';
-import type { Family } from './ip.js';
+import type { Family } from '../core/ip.js';
 import { LineIndex } from '../parse/conf-text.js';
 import { IptError, parseIptables } from '../parse/iptables.js';
 import { IptablesState } from '../parse/iptables-ruleset.js';
@@ -12,7 +12,8 @@ import { extractShell, type ShellCommand } from '../parse/shell-run.js';
 import { ShellParseError } from '../parse/shell.js';
 import { RepositoryReader } from '../discover/repository.js';
 import type { Model, ParseErrorRecord } from './model.js';
-import { emptyHostModel, type FwTable, type HostModel, type Ruleset } from './firewall.js';
+import type { FwTable } from '../parse/netfilter.js';
+import { emptyHostModel, type HostModel, type Ruleset } from './firewall.js';
 import { loadAccess, wgSetPrivateKey } from './access.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Config } from '../engine/config.js';
-import type { Notice } from '../engine/notice.js';
+import type { Config } from '../core/config.js';
+import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
 import { isHelmTemplate } from '../parse/helm.js';

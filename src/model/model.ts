@@ -1,6 +1,6 @@
-import type { Config } from '../engine/config.js';
-import type { Span } from '../engine/location.js';
-import type { Notice } from '../engine/notice.js';
+import type { Config } from '../core/config.js';
+import type { Span } from '../core/location.js';
+import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { HostModel } from './firewall.js';
 import type { AccessModel } from './access.js';

@@ -1,4 +1,4 @@
-import type { DocPath, PathLocation } from '../engine/location.js';
+import type { DocPath, PathLocation } from '../core/location.js';
 
 /**
  * A value inside a parsed manifest that knows where it came from. Rules navigate with

@@ -1,4 +1,4 @@
-import type { Span, SpanLocation } from '../engine/location.js';
+import type { Span, SpanLocation } from '../core/location.js';
 
 /** Offsets to 1-based line/column positions (columns in UTF-16 code units, as SARIF expects). */
 export class LineIndex {

@@ -1,4 +1,4 @@
-import type { SpanLocation } from '../engine/location.js';
+import type { SpanLocation } from '../core/location.js';
 import { LineIndex, lines } from './conf-text.js';
 
 /** A `Key = value` (WireGuard) or `Keyword value` (sshd) line. */

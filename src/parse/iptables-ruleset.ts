@@ -1,6 +1,6 @@
-import type { SpanLocation } from '../engine/location.js';
-import type { Family } from '../model/net-values.js';
-import { IPTABLES_BUILTINS, type FwChain, type FwRule, type FwTable, type Verdict } from '../model/firewall.js';
+import type { SpanLocation } from '../core/location.js';
+import type { Family } from '../core/ip.js';
+import { IPTABLES_BUILTINS, type FwChain, type FwRule, type FwTable, type Verdict } from './netfilter.js';
 import { BUILTIN_TARGETS, IptError, type IptCommand, type IptRuleSpec } from './iptables.js';
 
 interface PendingRule {

@@ -1,5 +1,5 @@
-import type { SpanLocation } from '../engine/location.js';
-import type { Family } from '../model/net-values.js';
+import type { SpanLocation } from '../core/location.js';
+import type { Family } from '../core/ip.js';
 import { LineIndex } from './conf-text.js';
 import { IptError, parseIptables, type Arg } from './iptables.js';
 import type { IptablesState } from './iptables-ruleset.js';

@@ -1,16 +1,8 @@
-import type { SpanLocation } from '../engine/location.js';
-import {
-  CT_STATES,
-  Iv,
-  PORT_PROTOCOLS,
-  PROTOCOLS,
-  parseAddrSpec,
-  parsePort,
-  type CtState,
-  type Family,
-  type Intervals,
-} from '../model/net-values.js';
-import type { Cond } from '../model/firewall.js';
+import type { SpanLocation } from '../core/location.js';
+import { parseAddressSpec, type Family } from '../core/ip.js';
+import { Iv, type Intervals } from '../core/intervals.js';
+import { CT_STATES, PORT_PROTOCOLS, PROTOCOLS, parsePort, type CtState } from '../core/protocols.js';
+import type { Cond } from './netfilter.js';
 
 /** One argument of a command, with where it was written. */
 export interface Arg {
@@ -179,7 +171,7 @@ export function portRange(text: string, at: SpanLocation): readonly [bigint, big
 function addresses(text: string, family: Family, at: SpanLocation): Intervals {
   const ranges: (readonly [bigint, bigint])[] = [];
   for (const part of text.split(',')) {
-    const spec = parseAddrSpec(part.trim());
+    const spec = parseAddressSpec(part.trim());
     if (!spec) {
       // Host names are resolved by iptables at load time: nsl-lint cannot know the address.
       if (/^[a-z0-9.-]+$/i.test(part) && /[a-z]/i.test(part)) throw new IptError(`host name "${part}" cannot be resolved statically`, at);
@@ -187,7 +179,7 @@ function addresses(text: string, family: Family, at: SpanLocation): Intervals {
     }
     if (spec.family !== family)
       throw new IptError(`${family === 4 ? 'IPv6' : 'IPv4'} address "${part}" in an ${family === 4 ? 'iptables' : 'ip6tables'} rule`, at);
-    ranges.push(spec.range);
+    ranges.push([spec.start, spec.end]);
   }
   return Iv.from(ranges);
 }
@@ -472,9 +464,9 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
       case '--dst-range': {
         const v = take(a);
         if (!modules.includes('iprange')) throw new IptError(`unknown option "${opt}" (needs -m iprange)`, a.at);
-        const spec = parseAddrSpec(v.text);
+        const spec = parseAddressSpec(v.text);
         if (!spec || spec.family !== family) throw new IptError(`invalid range "${v.text}"`, v.at);
-        push({ dim: opt === '--src-range' ? 'src' : 'dst', family, values: [spec.range], negate });
+        push({ dim: opt === '--src-range' ? 'src' : 'dst', family, values: [[spec.start, spec.end]], negate });
         pushArgs(opt, v.text);
         break;
       }

@@ -1,17 +1,9 @@
 import path from 'node:path';
-import type { SpanLocation } from '../engine/location.js';
-import {
-  CT_STATES,
-  Iv,
-  PORT_PROTOCOLS,
-  PROTOCOLS,
-  parseAddrSpec,
-  parsePort,
-  type CtState,
-  type Family,
-  type Intervals,
-} from '../model/net-values.js';
-import type { Cond, FwChain, FwRule, FwTable, Hook, TableFamily, Verdict } from '../model/firewall.js';
+import type { SpanLocation } from '../core/location.js';
+import { parseAddressSpec, type Family } from '../core/ip.js';
+import { Iv, type Intervals } from '../core/intervals.js';
+import { CT_STATES, PORT_PROTOCOLS, PROTOCOLS, parsePort, type CtState } from '../core/protocols.js';
+import type { Cond, FwChain, FwRule, FwTable, Hook, TableFamily, Verdict } from './netfilter.js';
 import { LineIndex } from './conf-text.js';
 
 /**
@@ -856,10 +848,10 @@ export class NftReader {
     const ranges: (readonly [bigint, bigint])[] = [];
     for (const el of this.expandSets(toks, table)) {
       const text = el.map((t) => t.text).join('');
-      const spec = parseAddrSpec(text);
+      const spec = parseAddressSpec(text);
       if (!spec) throw new NftError(`invalid address "${text}"`, (el[0] as Tok).at);
       if (spec.family !== f) throw new NftError(`address "${text}" is not ${f === 4 ? 'IPv4' : 'IPv6'}`, (el[0] as Tok).at);
-      ranges.push(spec.range);
+      ranges.push([spec.start, spec.end]);
     }
     return Iv.from(ranges);
   }

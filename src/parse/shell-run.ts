@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SpanLocation } from '../engine/location.js';
+import type { SpanLocation } from '../core/location.js';
 import { LineIndex } from './conf-text.js';
 import { parseShell, literal, type ShNode, type Word, type WordPart } from './shell.js';
 import type { Arg } from './iptables.js';

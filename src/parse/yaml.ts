@@ -1,7 +1,7 @@
 import jsyaml from 'js-yaml';
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import type { DocPath, Position, Span } from '../engine/location.js';
+import type { DocPath, Position, Span } from '../core/location.js';
 
 /**
  * Manifests are parsed twice at most: js-yaml builds the values fast for every file, and

@@ -1,77 +1,65 @@
-import type { Model } from '../model/model.js';
-import { computeConnectivity, rangeToCidrs, type ConnectionLine, type MapEndpoint } from '../analysis/connectivity.js';
-import { formatIp } from '../analysis/netpol-ip.js';
+import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
 
 export type ConnectivityFormat = 'text' | 'json' | 'md' | 'mermaid';
 
 /** The connectivity map of the repository's workloads, in one of four formats. */
-export function connectivityReport(model: Model, format: ConnectivityFormat): string {
-  const lines = computeConnectivity(model);
+export function connectivityReport(rows: readonly ConnectivityRow[], format: ConnectivityFormat): string {
   switch (format) {
     case 'text':
-      return lines.map(textLine).join('\n') + (lines.length ? '\n' : '');
+      return rows.map(textLine).join('\n') + (rows.length ? '\n' : '');
     case 'json':
-      return `${JSON.stringify({ connections: lines.map(jsonLine) }, null, 2)}\n`;
+      return `${JSON.stringify({ connections: rows.map(jsonLine) }, null, 2)}\n`;
     case 'mermaid':
-      return mermaid(lines);
+      return mermaid(rows);
     case 'md':
-      return markdown(lines);
+      return markdown(rows);
   }
 }
 
-function textLine(l: ConnectionLine): string {
-  return `${l.source.id} => ${l.destination.id} : ${l.connections.toString()}`;
+function textLine(r: ConnectivityRow): string {
+  return `${r.source.id} => ${r.destination.id} : ${r.connections}`;
 }
 
-function jsonEndpoint(e: MapEndpoint): Record<string, unknown> {
-  if (e.kind === 'ip') {
-    return {
-      type: 'ip-range',
-      family: e.range.family === 4 ? 'IPv4' : 'IPv6',
-      start: formatIp(e.range.family, e.range.start),
-      end: formatIp(e.range.family, e.range.end),
-      cidrs: rangeToCidrs(e.range),
-    };
-  }
-  const w = e.pod.workload;
-  return { type: 'workload', id: e.id, namespace: e.pod.namespace, name: w?.name, kind: w?.kind };
+function jsonEndpoint(e: MapNode): Record<string, unknown> {
+  if (e.type === 'ip-range') return { type: e.type, family: e.family, start: e.start, end: e.end, cidrs: e.cidrs };
+  return { type: e.type, id: e.id, namespace: e.namespace, name: e.name, kind: e.kind };
 }
 
-function jsonLine(l: ConnectionLine): Record<string, unknown> {
-  return { source: jsonEndpoint(l.source), destination: jsonEndpoint(l.destination), connections: l.connections.toJSON() };
+function jsonLine(r: ConnectivityRow): Record<string, unknown> {
+  return { source: jsonEndpoint(r.source), destination: jsonEndpoint(r.destination), connections: r.connectionsDetail };
 }
 
 function mermaidText(s: string): string {
   return s.replace(/"/g, '#quot;');
 }
 
-function mermaid(lines: ConnectionLine[]): string {
+function mermaid(rows: readonly ConnectivityRow[]): string {
   const ids = new Map<string, string>();
   const out = ['graph LR'];
-  const node = (e: MapEndpoint): string => {
+  const node = (e: MapNode): string => {
     let id = ids.get(e.id);
     if (!id) {
       id = `n${ids.size}`;
       ids.set(e.id, id);
-      out.push(e.kind === 'ip' ? `  ${id}[("${mermaidText(e.id)}")]` : `  ${id}["${mermaidText(e.id)}"]`);
+      out.push(e.type === 'ip-range' ? `  ${id}[("${mermaidText(e.id)}")]` : `  ${id}["${mermaidText(e.id)}"]`);
     }
     return id;
   };
   const edges: string[] = [];
-  for (const l of lines) {
-    const s = node(l.source);
-    const d = node(l.destination);
-    edges.push(`  ${s} -->|"${mermaidText(l.connections.toString())}"| ${d}`);
+  for (const r of rows) {
+    const s = node(r.source);
+    const d = node(r.destination);
+    edges.push(`  ${s} -->|"${mermaidText(r.connections)}"| ${d}`);
   }
   return `${[...out, ...edges].join('\n')}\n`;
 }
 
-function markdown(lines: ConnectionLine[]): string {
+function markdown(rows: readonly ConnectivityRow[]): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|');
   const table = [
     '| Source | Destination | Allowed connections |',
     '|---|---|---|',
-    ...lines.map((l) => `| ${cell(l.source.id)} | ${cell(l.destination.id)} | ${cell(l.connections.toString())} |`),
+    ...rows.map((r) => `| ${cell(r.source.id)} | ${cell(r.destination.id)} | ${cell(r.connections)} |`),
   ];
   return [
     '# Connectivity map',
@@ -79,10 +67,10 @@ function markdown(lines: ConnectionLine[]): string {
     'Connections the network policies allow between workloads and address ranges. A connection needs both the egress of its source and the ingress of its destination to admit it; workloads without policies are open both ways.',
     '',
     '```mermaid',
-    mermaid(lines).trimEnd(),
+    mermaid(rows).trimEnd(),
     '```',
     '',
-    ...(lines.length ? table : ['No connections are allowed.']),
+    ...(rows.length ? table : ['No connections are allowed.']),
     '',
   ].join('\n');
 }

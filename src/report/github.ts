@@ -1,4 +1,4 @@
-import type { Severity } from '../engine/rule.js';
+import type { Severity } from '../core/finding.js';
 import type { ReportInput } from './report.js';
 
 const COMMAND: Record<Severity, string> = { high: 'error', medium: 'warning', low: 'notice' };

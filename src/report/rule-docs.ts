@@ -1,5 +1,5 @@
-import type { Rule } from '../engine/rule.js';
-import { ruleLayer } from '../engine/rule.js';
+import type { Rule } from '../rule/rule.js';
+import { ruleLayer } from '../rule/rule.js';
 
 const LAYERS: Record<string, string> = {
   parse: 'Meta',

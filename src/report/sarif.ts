@@ -1,6 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import type { Finding } from '../engine/finding.js';
-import type { Severity } from '../engine/rule.js';
+import type { Finding, Severity } from '../core/finding.js';
 import type { ReportInput } from './report.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { high: 'error', medium: 'warning', low: 'note' };

@@ -1,4 +1,4 @@
-import type { Severity } from '../engine/rule.js';
+import type { Severity } from '../core/finding.js';
 import type { ReportInput } from './report.js';
 
 const COLORS = { red: 31, yellow: 33, blue: 34, dim: 2, bold: 1, green: 32 } as const;

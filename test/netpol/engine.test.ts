@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConnSet, resolvePorts } from '../../src/analysis/netpol-ports.js';
-import { formatRange, parseCidr, partition } from '../../src/analysis/netpol-ip.js';
-import { rangeToCidrs } from '../../src/analysis/connectivity.js';
+import { formatRange, parseCidr, partition, rangeToCidrs } from '../../src/core/ip.js';
+import { computeConnectivity, connectivityRows } from '../../src/analysis/connectivity.js';
+import { NetpolAnalysis } from '../../src/analysis/netpol.js';
 import { namespaceWidePolicies } from '../../src/analysis/isolation.js';
 import { connectivityReport } from '../../src/report/connectivity.js';
+import type { Model } from '../../src/model/model.js';
 import { Probe, cluster, modelOf } from './support.js';
 
 describe('connection sets', () => {
@@ -96,10 +98,10 @@ describe('Calico policies', () => {
       calico('no-rules', 'selector: all()'),
       calico('egress', 'selector: all()\negress:\n  - action: Allow\n    destination: { nets: [192.0.2.0/24] }', 'y'),
     );
-    expect(namespaceWidePolicies(m, 'x', 'Ingress').map((r) => r.name)).toEqual(['no-rules']);
-    expect(namespaceWidePolicies(m, 'x', 'Egress')).toEqual([]);
-    expect(namespaceWidePolicies(m, 'y', 'Ingress')).toEqual([]);
-    expect(namespaceWidePolicies(m, 'y', 'Egress').map((r) => r.name)).toEqual(['egress']);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'x', 'Ingress').map((r) => r.name)).toEqual(['no-rules']);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'x', 'Egress')).toEqual([]);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'y', 'Ingress')).toEqual([]);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'y', 'Egress').map((r) => r.name)).toEqual(['egress']);
     const p = new Probe(m);
     expect(p.reachAddress('y/a', '192.0.2.1', 'UDP', 9)).toBe(true);
     expect(p.reach('y/a', 'z/a', 'TCP', 80)).toBe(false);
@@ -108,10 +110,10 @@ describe('Calico policies', () => {
   it('a GlobalNetworkPolicy selecting all() covers every namespace its namespaceSelector matches', () => {
     const gnp = `apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\nmetadata: { name: g }\nspec:\n  selector: all()\n  namespaceSelector: ns in {'x', 'y'}\n  types: [Ingress, Egress]\n`;
     const m = modelOf(cluster(), gnp);
-    expect(namespaceWidePolicies(m, 'x', 'Egress').map((r) => r.name)).toEqual(['g']);
-    expect(namespaceWidePolicies(m, 'z', 'Ingress')).toEqual([]);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'x', 'Egress').map((r) => r.name)).toEqual(['g']);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'z', 'Ingress')).toEqual([]);
     // A namespace without a Namespace object: its labels are unknown, so it may be covered.
-    expect(namespaceWidePolicies(m, 'w', 'Ingress').map((r) => r.name)).toEqual(['g']);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'w', 'Ingress').map((r) => r.name)).toEqual(['g']);
   });
 });
 
@@ -163,8 +165,8 @@ describe('Cilium policies', () => {
       cilium('egress-off', 'endpointSelector: {}\nenableDefaultDeny: { egress: false }\negress:\n  - toEntities: [world]'),
       cilium('in', 'endpointSelector: {}\ningressDeny:\n  - fromEntities: [world]'),
     );
-    expect(namespaceWidePolicies(m, 'x', 'Egress')).toEqual([]);
-    expect(namespaceWidePolicies(m, 'x', 'Ingress').map((r) => r.name)).toEqual(['in']);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'x', 'Egress')).toEqual([]);
+    expect(namespaceWidePolicies(new NetpolAnalysis(m), 'x', 'Ingress').map((r) => r.name)).toEqual(['in']);
   });
 });
 
@@ -185,7 +187,7 @@ spec:
 `;
 
   it('lists each pair once with its connections and splits outside addresses', () => {
-    const text = connectivityReport(modelOf(repo), 'text').split('\n');
+    const text = connectivityReport(mapOf(modelOf(repo)), 'text').split('\n');
     expect(text).toContain('x/b[Pod] => x/a[Pod] : TCP 81');
     expect(text).toContain('0.0.0.0-192.0.1.255 => x/a[Pod] : TCP 443');
     expect(text).toContain('192.0.3.0-255.255.255.255 => x/a[Pod] : TCP 443');
@@ -199,16 +201,20 @@ spec:
 
   it('renders JSON, Markdown and Mermaid from the same lines', () => {
     const m = modelOf(repo);
-    const json = JSON.parse(connectivityReport(m, 'json')) as {
+    const json = JSON.parse(connectivityReport(mapOf(m), 'json')) as {
       connections: { source: { type: string; cidrs?: string[] }; destination: { id?: string }; connections: unknown }[];
     };
     const fromOutside = json.connections.filter((c) => c.source.type === 'ip-range' && c.destination.id === 'x/a[Pod]');
     expect(fromOutside.map((c) => c.source.cidrs?.[0])).toEqual(['0.0.0.0/1', '192.0.3.0/24']);
     expect(fromOutside[0]?.connections).toEqual({ protocols: [{ protocol: 'TCP', ports: [{ from: 443, to: 443 }] }] });
-    const md = connectivityReport(m, 'md');
+    const md = connectivityReport(mapOf(m), 'md');
     expect(md).toContain('```mermaid\ngraph LR');
     expect(md).toContain('| x/b[Pod] | x/a[Pod] | TCP 81 |');
-    const mermaid = connectivityReport(m, 'mermaid');
+    const mermaid = connectivityReport(mapOf(m), 'mermaid');
     expect(mermaid).toMatch(/n\d+ -->\|"TCP 81"\| n\d+/);
   });
 });
+
+function mapOf(m: Model): ReturnType<typeof connectivityRows> {
+  return connectivityRows(computeConnectivity(new NetpolAnalysis(m)));
+}

@@ -1,10 +1,10 @@
-import { defaultConfig } from '../../src/engine/config.js';
+import { defaultConfig } from '../../src/core/config.js';
 import type { SourceFile } from '../../src/discover/discover.js';
 import { loadModel } from '../../src/model/load.js';
 import type { Model } from '../../src/model/model.js';
-import { netpolAnalysis, type NetpolAnalysis, type PodEndpoint } from '../../src/analysis/netpol.js';
+import { NetpolAnalysis, type PodEndpoint } from '../../src/analysis/netpol.js';
 import type { Protocol } from '../../src/analysis/netpol-ports.js';
-import { parseCidr } from '../../src/analysis/netpol-ip.js';
+import { parseCidr } from '../../src/core/ip.js';
 
 /** A model from YAML text, through the real loader. */
 export function modelOf(...texts: string[]): Model {
@@ -51,7 +51,7 @@ spec:
 export class Probe {
   readonly a: NetpolAnalysis;
   constructor(readonly model: Model) {
-    this.a = netpolAnalysis(model);
+    this.a = new NetpolAnalysis(model);
   }
 
   pod(id: string): PodEndpoint {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, findConfigFile, loadConfig } from '../../src/engine/config.js';
+import { defaultConfig } from '../../src/core/config.js';
+import { findConfigFile, loadConfig } from '../../src/engine/config.js';
 import { lint, type LintResult } from '../../src/engine/lint.js';
 import { RULES } from '../../rules/index.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterCni } from '../../src/analysis/cni.js';
-import { defaultConfig } from '../../src/engine/config.js';
+import { defaultConfig } from '../../src/core/config.js';
 import { loadModel } from '../../src/model/load.js';
 
 const daemonSet = (name: string, ...images: string[]) => `apiVersion: apps/v1

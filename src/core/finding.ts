@@ -1,5 +1,8 @@
 import type { Span } from './location.js';
-import type { Severity } from './rule.js';
+
+export type Severity = 'low' | 'medium' | 'high';
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
+export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3 };
 
 /** A located finding, ready for reporters: no Kubernetes or firewall knowledge left in it. */
 export interface Finding {
@@ -12,5 +15,3 @@ export interface Finding {
   /** Stable across unrelated edits: rule, file, the anchored line's text and its occurrence. */
   fingerprint: string;
 }
-
-export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3 };

@@ -1,8 +1,6 @@
-import type { Location } from './location.js';
-import type { Model } from '../model/model.js';
-
-export type Severity = 'low' | 'medium' | 'high';
-export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
+import type { Location } from '../core/location.js';
+import type { Severity } from '../core/finding.js';
+import type { RuleContext } from './context.js';
 
 /** How sure a finding is, as SARIF `precision`. */
 export type Precision = 'very-high' | 'high' | 'medium' | 'low';
@@ -30,8 +28,8 @@ export interface RuleMeta {
 }
 
 export interface Rule extends RuleMeta {
-  /** Pure: the model in, reports out. No file access, no parsing. */
-  check(model: Model): Iterable<Report>;
+  /** Pure: the model and its shared analyses in, reports out. No file access, no parsing. */
+  check(context: RuleContext): Iterable<Report>;
 }
 
 export function defineRule(rule: Rule): Rule {

@@ -1,6 +1,7 @@
-import { defineRule, type Rule, type RuleMeta } from '../engine/rule.js';
-import { namespaceWidePolicies, type Direction } from '../analysis/isolation.js';
+import { defineRule, type Rule, type RuleMeta } from './rule.js';
+import { namespaceWidePolicies } from '../analysis/isolation.js';
 import { listNames, namespaceAnchor, workloadsByNamespace } from '../analysis/namespaces.js';
+import type { Direction } from '../analysis/netpol-types.js';
 
 /** The ingress and egress default-deny rules differ only in the direction they check. */
 export function defaultDenyRule(meta: Omit<RuleMeta, 'rationale' | 'remediation'> & Partial<RuleMeta>, direction: Direction): Rule {
@@ -10,9 +11,9 @@ export function defaultDenyRule(meta: Omit<RuleMeta, 'rationale' | 'remediation'
     remediation: `Add a NetworkPolicy with \`podSelector: {}\` and \`policyTypes: [${direction}]\` to the namespace, then allow the ${word} traffic each workload needs.`,
     precision: 'high',
     ...meta,
-    *check(model) {
+    *check({ model, netpol }) {
       for (const [namespace, workloads] of workloadsByNamespace(model, { podNetworkOnly: true })) {
-        if (namespaceWidePolicies(model, namespace, direction).length > 0) continue;
+        if (namespaceWidePolicies(netpol, namespace, direction).length > 0) continue;
         const at = namespaceAnchor(model, namespace, workloads);
         if (!at) continue;
         const names = listNames(workloads.map((w) => `${w.name} (${w.kind})`));

@@ -1,0 +1,43 @@
+import type { Severity } from './finding.js';
+
+export type RuleSetting = 'off' | 'on' | Severity | { enabled?: boolean; severity?: Severity };
+
+/** A port range a host must not expose to the world (config `host.sensitivePorts`). */
+export interface SensitivePort {
+  proto: 6 | 17;
+  lo: number;
+  hi: number;
+  label: string;
+}
+
+/** The validated configuration, as every layer reads it (loading lives in the engine). */
+export interface Config {
+  rules: Record<string, RuleSetting>;
+  ignore: string[];
+  defaultNamespace: string;
+  failOn?: Severity | 'none';
+  cluster: {
+    cni?: string;
+    namespaceLabels: Record<string, Record<string, string>>;
+    dnsSelector: Record<string, string>;
+  };
+  mesh: { rootNamespace: string };
+  host: {
+    privateInterfaces: string[];
+    /** Empty means the built-in list. */
+    sensitivePorts: SensitivePort[];
+  };
+  /** Where the config came from, for messages and for findings anchored in it. */
+  source?: { file: string; text: string };
+}
+
+export function defaultConfig(): Config {
+  return {
+    rules: {},
+    ignore: [],
+    defaultNamespace: 'default',
+    cluster: { namespaceLabels: {}, dnsSelector: { 'k8s-app': 'kube-dns' } },
+    mesh: { rootNamespace: 'istio-system' },
+    host: { privateInterfaces: [], sensitivePorts: [] },
+  };
+}
