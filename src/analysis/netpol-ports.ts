@@ -4,20 +4,19 @@
  * name no protocol at all (Kubernetes `ports` absent, Calico without `protocol`) admit.
  */
 
+import { Iv, type Intervals } from '../core/intervals.js';
+
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
 
-/** Inclusive port range. */
-export type PortRange = readonly [number, number];
-type Ranges = readonly PortRange[];
-
-const FULL: Ranges = [[MIN_PORT, MAX_PORT]];
+const FULL: Intervals = Iv.of(BigInt(MIN_PORT), BigInt(MAX_PORT));
 
 export class ConnSet {
   private constructor(
-    private readonly ranges: Readonly<Record<Protocol, Ranges>>,
+    /** Port intervals per protocol. */
+    private readonly ranges: Readonly<Record<Protocol, Intervals>>,
     /** Port-less protocols (ICMP and others). */
     readonly other: boolean,
   ) {}
@@ -29,8 +28,8 @@ export class ConnSet {
     const lo = Math.max(MIN_PORT, Math.min(from, to));
     const hi = Math.min(MAX_PORT, Math.max(from, to));
     if (lo > hi) return ConnSet.NONE;
-    const r: Record<Protocol, Ranges> = { TCP: [], UDP: [], SCTP: [] };
-    r[protocol] = [[lo, hi]];
+    const r: Record<Protocol, Intervals> = { TCP: [], UDP: [], SCTP: [] };
+    r[protocol] = Iv.of(BigInt(lo), BigInt(hi));
     return new ConnSet(r, false);
   }
 
@@ -47,37 +46,33 @@ export class ConnSet {
   }
 
   get isAll(): boolean {
-    return this.other && PROTOCOLS.every((p) => isFull(this.ranges[p]));
+    return this.other && PROTOCOLS.every((p) => Iv.equal(this.ranges[p], FULL));
   }
 
   has(protocol: Protocol, port: number): boolean {
-    return this.ranges[protocol].some(([a, b]) => a <= port && port <= b);
-  }
-
-  rangesOf(protocol: Protocol): Ranges {
-    return this.ranges[protocol];
+    return Iv.contains(this.ranges[protocol], BigInt(port));
   }
 
   union(o: ConnSet): ConnSet {
     if (o.isEmpty || this.isAll) return this;
     if (this.isEmpty || o.isAll) return o;
-    return this.combine(o, unionRanges, this.other || o.other);
+    return this.combine(o, Iv.union, this.other || o.other);
   }
 
   intersect(o: ConnSet): ConnSet {
     if (o.isAll || this.isEmpty) return this;
     if (this.isAll || o.isEmpty) return o;
-    return this.combine(o, intersectRanges, this.other && o.other);
+    return this.combine(o, Iv.intersect, this.other && o.other);
   }
 
   subtract(o: ConnSet): ConnSet {
     if (o.isEmpty || this.isEmpty) return this;
     if (o.isAll) return ConnSet.NONE;
-    return this.combine(o, subtractRanges, this.other && !o.other);
+    return this.combine(o, Iv.subtract, this.other && !o.other);
   }
 
   equals(o: ConnSet): boolean {
-    return this.other === o.other && PROTOCOLS.every((p) => sameRanges(this.ranges[p], o.ranges[p]));
+    return this.other === o.other && PROTOCOLS.every((p) => Iv.equal(this.ranges[p], o.ranges[p]));
   }
 
   /** `All Connections`, or e.g. `TCP 53,8080-8090,UDP 53` (`TCP` alone = every TCP port). */
@@ -88,7 +83,7 @@ export class ConnSet {
     for (const p of PROTOCOLS) {
       const r = this.ranges[p];
       if (r.length === 0) continue;
-      parts.push(isFull(r) ? p : `${p} ${r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+      parts.push(Iv.equal(r, FULL) ? p : `${p} ${r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
     }
     if (this.other) parts.push('other protocols (ICMP, …)');
     return parts.join(',');
@@ -99,68 +94,18 @@ export class ConnSet {
     const protocols: { protocol: Protocol | 'OTHER'; ports: { from: number; to: number }[] }[] = [];
     for (const p of PROTOCOLS) {
       const r = this.ranges[p];
-      if (r.length) protocols.push({ protocol: p, ports: r.map(([from, to]) => ({ from, to })) });
+      if (r.length) protocols.push({ protocol: p, ports: r.map(([from, to]) => ({ from: Number(from), to: Number(to) })) });
     }
     if (this.other) protocols.push({ protocol: 'OTHER', ports: [] });
     return { protocols };
   }
 
-  private combine(o: ConnSet, op: (a: Ranges, b: Ranges) => Ranges, other: boolean): ConnSet {
+  private combine(o: ConnSet, op: (a: Intervals, b: Intervals) => Intervals, other: boolean): ConnSet {
     return new ConnSet(
       { TCP: op(this.ranges.TCP, o.ranges.TCP), UDP: op(this.ranges.UDP, o.ranges.UDP), SCTP: op(this.ranges.SCTP, o.ranges.SCTP) },
       other,
     );
   }
-}
-
-function isFull(r: Ranges): boolean {
-  return r.length === 1 && r[0]?.[0] === MIN_PORT && r[0]?.[1] === MAX_PORT;
-}
-
-function sameRanges(a: Ranges, b: Ranges): boolean {
-  return a.length === b.length && a.every((r, i) => r[0] === b[i]?.[0] && r[1] === b[i]?.[1]);
-}
-
-function unionRanges(a: Ranges, b: Ranges): Ranges {
-  const all = [...a, ...b].sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of all) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-function intersectRanges(a: Ranges, b: Ranges): Ranges {
-  const out: [number, number][] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as PortRange;
-    const y = b[j] as PortRange;
-    const lo = Math.max(x[0], y[0]);
-    const hi = Math.min(x[1], y[1]);
-    if (lo <= hi) out.push([lo, hi]);
-    if (x[1] < y[1]) i++;
-    else j++;
-  }
-  return out;
-}
-
-function subtractRanges(a: Ranges, b: Ranges): Ranges {
-  const out: [number, number][] = [];
-  for (const [lo0, hi] of a) {
-    let lo = lo0;
-    for (const [blo, bhi] of b) {
-      if (bhi < lo || blo > hi) continue;
-      if (blo > lo) out.push([lo, blo - 1]);
-      lo = bhi + 1;
-      if (lo > hi) break;
-    }
-    if (lo <= hi) out.push([lo, hi]);
-  }
-  return out;
 }
 
 /** A port entry as a policy writes it, before named ports are resolved. */
