@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './scripts/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/', 'examples/'] },
@@ -11,7 +12,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'test/**/*.mjs'],
+    files: ['src/**/*.ts', 'rules/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/only-downward': 'error' },
+  },
+  {
+    files: ['bin/**/*.js', 'scripts/**/*.js', 'test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', console: 'readonly' } },
   },
 );
