@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../rules/index.js';
 import { SEVERITIES } from '../src/core/finding.js';
 import { renderRuleDocs } from '../src/report/rule-docs.js';
-import { collectExpectations } from './support/expectations.js';
+import { collectExpectations, quietCases } from './support/expectations.js';
 import { fixtureRuleId } from './support/run-fixture.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -54,15 +54,11 @@ describe('every rule follows the house rules', () => {
         expect(dirs.length, `add fixtures/${rule.id}/ with files marked \`# expect: ${rule.id}\``).toBeGreaterThan(0);
         const marks = dirs.flatMap((d) => collectExpectations(path.join(FIXTURES, d))).filter((e) => e.ruleId === rule.id);
         expect(marks.length, `fixtures/${rule.id}/ needs at least one \`# expect: ${rule.id}\` marker (a firing case)`).toBeGreaterThan(0);
-        const hasQuiet = dirs.some(
-          (d) =>
-            d.includes('--quiet') ||
-            fs.readdirSync(path.join(FIXTURES, d), { recursive: true }).some((f) => {
-              const full = path.join(FIXTURES, d, String(f));
-              return String(f).includes('quiet') || (fs.statSync(full).isFile() && fs.readFileSync(full, 'utf8').includes('quiet-'));
-            }),
-        );
-        expect(hasQuiet, `fixtures for ${rule.id} need a quiet case: an object, file or directory named quiet-…`).toBe(true);
+        const quiet = dirs.flatMap((d) => quietCases(path.join(FIXTURES, d), rule.id));
+        expect(
+          quiet.filter((q) => q.markers === 0).map((q) => q.where),
+          `fixtures for ${rule.id} need a quiet case with no \`# expect: ${rule.id}\` marker inside: an object named quiet-…, a file or folder named quiet…, or fixtures/${rule.id}--quiet-…/ (found: ${JSON.stringify(quiet)})`,
+        ).not.toEqual([]);
       });
     });
   }

@@ -120,6 +120,21 @@ describe('config', () => {
     expect(bad.stderr).toMatch(/d\.yaml:1:9: "failOn" must be equal to one of the allowed values/);
   });
 
+  it('an out-of-range or reversed sensitive port is exit 2 at its line, not a silently disabled rule', () => {
+    repo = makeRepo({
+      'a.yaml': 'host:\n  sensitivePorts:\n    - 22\n    - "2222-22"\n',
+      'b.yaml': 'host:\n  sensitivePorts: ["99999/tcp"]\n',
+      'c.yaml': 'host:\n  sensitivePorts: [22, "53/udp", "8000-8100"]\n',
+    });
+    const reversed = runCli(['-c', 'a.yaml'], { cwd: repo });
+    expect(reversed.code).toBe(2);
+    expect(reversed.stderr).toContain('a.yaml:4:7: "host.sensitivePorts" entry "2222-22": the range is reversed (2222 > 22)');
+    const tooHigh = runCli(['-c', 'b.yaml'], { cwd: repo });
+    expect(tooHigh.code).toBe(2);
+    expect(tooHigh.stderr).toContain('b.yaml:2:20: "host.sensitivePorts" entry "99999/tcp": ports are 1-65535');
+    expect(runCli(['-c', 'c.yaml', '--fail-on', 'none'], { cwd: repo }).code).toBe(0);
+  });
+
   it('--namespace sets the namespace of objects that name none', () => {
     repo = makeRepo({ 'web.yaml': OPEN_DEPLOYMENT.replace('  namespace: shop\n', '') });
     const run = runCli(['--namespace', 'payments', '-f', 'json'], { cwd: repo });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
 
 /**
  * Expectations written inside fixture files: `# expect: rule-a, rule-b` at the end of a
@@ -72,4 +73,40 @@ export function collectExpectations(dir: string): Expectation[] {
 
 export function formatExpectation(e: Expectation): string {
   return `${e.file}:${e.line} ${e.ruleId}`;
+}
+
+/**
+ * The quiet cases a fixture directory holds for a rule: Kubernetes objects whose
+ * `metadata.name` starts with `quiet-`, files and folders whose name starts with `quiet`,
+ * or the whole directory when it is a `<rule>--quiet-…` case. Each comes with the number
+ * of markers for the rule inside it: a quiet case carries none.
+ */
+export function quietCases(dir: string, ruleId: string): { where: string; markers: number }[] {
+  const all = collectExpectations(dir).filter((e) => e.ruleId === ruleId);
+  const markersIn = (file: string, from = 1, to = Infinity): number =>
+    all.filter((e) => (e.file === file || e.file.startsWith(`${file}/`)) && e.line >= from && e.line <= to).length;
+  const out: { where: string; markers: number }[] = [];
+  if (/--quiet-/.test(path.basename(dir))) out.push({ where: path.basename(dir), markers: all.length });
+  const visit = (abs: string): void => {
+    for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+      const full = path.join(abs, entry.name);
+      const rel = path.relative(dir, full).split(path.sep).join('/');
+      if (entry.name.startsWith('quiet')) out.push({ where: rel, markers: markersIn(rel) });
+      if (entry.isDirectory()) visit(full);
+      else if (/\.ya?ml$/.test(entry.name)) {
+        const text = fs.readFileSync(full, 'utf8');
+        const counter = new LineCounter();
+        for (const doc of parseAllDocuments(text, { lineCounter: counter })) {
+          if (!('contents' in doc)) continue;
+          const name: unknown = doc.getIn(['metadata', 'name']);
+          if (typeof name !== 'string' || !name.startsWith('quiet-') || !doc.range) continue;
+          const from = counter.linePos(doc.range[0]).line;
+          const to = counter.linePos(doc.range[2]).line;
+          out.push({ where: `${rel}:${from} ${name}`, markers: markersIn(rel, from, to) });
+        }
+      }
+    }
+  };
+  visit(dir);
+  return out;
 }
