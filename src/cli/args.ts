@@ -40,7 +40,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}\nRun \`nsl-lint --help\` for usage.`);
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')} (see \`nsl-lint --help\`)`);
   }
   const { values, positionals } = parsed;
   let paths = positionals;

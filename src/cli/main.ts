@@ -12,6 +12,7 @@ import { github } from '../report/github.js';
 import { json } from '../report/json.js';
 import type { ReportInput } from '../report/report.js';
 import { sarif } from '../report/sarif.js';
+import { printable } from '../report/printable.js';
 import { stylish } from '../report/stylish.js';
 import { TOOL } from '../core/tool.js';
 import { HELP } from './help.js';
@@ -100,12 +101,34 @@ function emit(io: CliIO, outputFile: string | undefined, text: string): void {
     return;
   }
   const target = path.resolve(io.cwd, outputFile);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, text);
+  const cannot = (why: string): UsageError => new UsageError(`cannot write the report to ${printable(outputFile)}: ${why}`);
+  // Check the nearest existing folder before creating anything: pseudo-filesystems such as
+  // /proc make a recursive mkdir loop, and a file in the way must not become a stack trace.
+  let existing = path.dirname(target);
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const real = fs.realpathSync(existing);
+  if (['/proc', '/sys', '/dev'].some((p) => real === p || real.startsWith(`${p}/`))) throw cannot(`${real} is not a place for files`);
+  if (!fs.statSync(real).isDirectory()) throw cannot(`${printable(existing)} is not a folder`);
+  if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw cannot('it is a folder');
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reasons: Record<string, string> = {
+      ENOSPC: 'no space left on the device',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+      EROFS: 'read-only file system',
+      EISDIR: 'it is a folder',
+      ENOTDIR: 'a part of the path is not a folder',
+    };
+    throw cannot(reasons[e.code ?? ''] ?? e.message);
+  }
 }
 
 function printNotices(io: CliIO, notices: readonly Notice[]): void {
-  for (const n of notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${n.file}: ` : ''}${n.message}\n`);
+  for (const n of notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${printable(n.file)}: ` : ''}${printable(n.message)}\n`);
 }
 
 function resolveConfig(options: CliOptions, cwd: string): Config {

@@ -15,6 +15,8 @@ export interface Config {
   rules: Record<string, RuleSetting>;
   ignore: string[];
   defaultNamespace: string;
+  /** Files larger than this are skipped with a notice (config `maxFileSize`, in MiB). */
+  maxFileBytes: number;
   failOn?: Severity | 'none';
   cluster: {
     cni?: string;
@@ -36,6 +38,7 @@ export function defaultConfig(): Config {
     rules: {},
     ignore: [],
     defaultNamespace: 'default',
+    maxFileBytes: 20 * 1024 * 1024,
     cluster: { namespaceLabels: {}, dnsSelector: { 'k8s-app': 'kube-dns' } },
     mesh: { rootNamespace: 'istio-system' },
     host: { privateInterfaces: [], sensitivePorts: [] },

@@ -4,4 +4,6 @@ export interface Notice {
   message: string;
   file?: string;
   line?: number;
+  /** nsl-lint itself failed on this file or rule: the run is incomplete. */
+  internal?: true;
 }

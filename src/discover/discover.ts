@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { kindByContent, kindByName, type FileKind } from './classify.js';
+import { GuardedReader } from './read.js';
 import type { Notice } from '../core/notice.js';
 import { UsageError } from '../core/errors.js';
 
@@ -21,12 +22,13 @@ export interface DiscoverOptions {
   root: string;
   /** Extra gitignore-style patterns, relative to the root. */
   ignore: string[];
+  /** Files larger than this are skipped with a notice. */
+  maxFileBytes: number;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
 /** nsl-lint's own config is not an input. */
 const CONFIG_NAMES = new Set(['.nsl-lint.yaml', '.nsl-lint.yml']);
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 /** The git top level above `dir`, else `dir` itself. */
 export function findRepositoryRoot(dir: string): string {
@@ -48,25 +50,20 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
   const notices: Notice[] = [];
   const found = new Map<string, SourceFile>();
   const configIgnore = ignore().add(options.ignore);
+  const reader = new GuardedReader(options.root, options.maxFileBytes);
 
-  const consider = (abs: string, explicit: boolean): void => {
+  const consider = (abs: string, explicit: boolean, within?: string): void => {
     const rel = toPosixRelative(options.root, abs);
     if (found.has(rel)) return;
     if (!explicit && !rel.startsWith('../') && configIgnore.ignores(rel)) return;
     const byName = kindByName(rel);
     if (byName === undefined && !explicit) return;
-    let text: string;
-    try {
-      const stat = fs.statSync(abs);
-      if (stat.size > MAX_FILE_BYTES) {
-        notices.push({ level: 'warning', file: rel, message: `skipped: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` });
-        return;
-      }
-      text = fs.readFileSync(abs, 'utf8');
-    } catch (err) {
-      notices.push({ level: 'error', file: rel, message: `could not read file: ${(err as Error).message}` });
+    const read = reader.read(abs, within === undefined ? { explicit } : { explicit, within });
+    if (!read.ok) {
+      notices.push({ level: read.level, file: rel, message: read.reason });
       return;
     }
+    const text = read.text;
     const kind = byName === 'needs-content' || byName === undefined ? kindByContent(rel, text) : byName;
     if (kind === undefined) {
       if (explicit) notices.push({ level: 'note', file: rel, message: 'not a recognised input; skipped' });
@@ -83,7 +80,10 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
     } catch {
       throw new UsageError(`no such file or directory: ${given}`);
     }
-    if (stat.isDirectory()) walk(abs, gitignoresAbove(options.root, abs), options.root, (file) => consider(file, false));
+    // A folder named outside the repository is its own boundary: links in it may not lead out of it.
+    const rel = path.relative(options.root, abs);
+    const within = rel.startsWith('..') || path.isAbsolute(rel) ? abs : undefined;
+    if (stat.isDirectory()) walk(abs, gitignoresAbove(reader, options.root, abs), reader, (file) => consider(file, false, within));
     else consider(abs, true);
   }
 
@@ -96,24 +96,22 @@ interface ScopedIgnore {
   rules: Ignore;
 }
 
-function loadGitignore(dir: string): ScopedIgnore | undefined {
+function loadGitignore(reader: GuardedReader, dir: string): ScopedIgnore | undefined {
   const file = path.join(dir, '.gitignore');
-  try {
-    return { dir, rules: ignore().add(fs.readFileSync(file, 'utf8')) };
-  } catch {
-    return undefined;
-  }
+  if (!fs.existsSync(file)) return undefined;
+  const read = reader.read(file);
+  return read.ok ? { dir, rules: ignore().add(read.text) } : undefined;
 }
 
 /** `.gitignore` files between the repository root and `dir` also apply inside `dir`. */
-function gitignoresAbove(root: string, dir: string): ScopedIgnore[] {
+function gitignoresAbove(reader: GuardedReader, root: string, dir: string): ScopedIgnore[] {
   const rel = path.relative(root, dir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return [];
   const scopes: ScopedIgnore[] = [];
   let current = root;
   const parts = rel ? rel.split(path.sep) : [];
   for (let i = 0; i < parts.length; i++) {
-    const scope = loadGitignore(current);
+    const scope = loadGitignore(reader, current);
     if (scope) scopes.push(scope);
     current = path.join(current, parts[i] as string);
   }
@@ -129,8 +127,8 @@ function isIgnored(scopes: ScopedIgnore[], abs: string, isDir: boolean): boolean
   return false;
 }
 
-function walk(dir: string, inherited: ScopedIgnore[], root: string, visit: (file: string) => void): void {
-  const own = loadGitignore(dir);
+function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, visit: (file: string) => void): void {
+  const own = loadGitignore(reader, dir);
   const scopes = own ? [...inherited, own] : inherited;
   let entries: fs.Dirent[];
   try {
@@ -146,7 +144,7 @@ function walk(dir: string, inherited: ScopedIgnore[], root: string, visit: (file
     const isFile = entry.isFile() || (entry.isSymbolicLink() && isRegularFile(abs));
     if (!isDir && !isFile) continue;
     if (isIgnored(scopes, abs, isDir)) continue;
-    if (isDir) walk(abs, scopes, root, visit);
+    if (isDir) walk(abs, scopes, reader, visit);
     else visit(abs);
   }
 }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Notice } from '../core/notice.js';
 import type { SourceFile } from './discover.js';
+import { GuardedReader } from './read.js';
 
 /**
  * Files a loaded file refers to (kustomization resources, nft `include`, shell `source`):
@@ -9,30 +11,41 @@ import type { SourceFile } from './discover.js';
  */
 export class RepositoryReader {
   private readonly known = new Map<string, string>();
+  private readonly refused = new Set<string>();
+  private readonly reader: GuardedReader;
 
   constructor(
     private readonly root: string,
     files: readonly SourceFile[],
+    /** Where refusals are reported (a link outside the repository, a FIFO, a huge file). */
+    private readonly notices: Notice[],
+    maxFileBytes: number,
   ) {
     for (const f of files) this.known.set(f.path, f.text);
+    this.reader = new GuardedReader(root, maxFileBytes);
   }
 
   read(rel: string): string | undefined {
     const known = this.known.get(rel);
     if (known !== undefined) return known;
     const abs = this.resolve(rel);
-    if (!abs) return undefined;
-    try {
-      return fs.readFileSync(abs, 'utf8');
-    } catch {
-      return undefined;
+    if (!abs || !fs.existsSync(abs)) return undefined;
+    const read = this.reader.read(abs);
+    if (read.ok) {
+      this.known.set(rel, read.text);
+      return read.text;
     }
+    if (!this.refused.has(rel)) {
+      this.refused.add(rel);
+      this.notices.push({ level: read.level, file: rel, message: `${read.reason} (another file refers to it)` });
+    }
+    return undefined;
   }
 
-  /** Entry names of a folder (empty when it does not exist). */
+  /** Entry names of a folder (empty when it does not exist or lies outside the repository). */
   list(relDir: string): string[] {
     const abs = this.resolve(relDir);
-    if (!abs) return [];
+    if (!abs || !this.reader.resolvesInside(abs)) return [];
     try {
       return fs.readdirSync(abs);
     } catch {

@@ -4,9 +4,12 @@ import { Ajv, type ErrorObject } from 'ajv';
 import jsyaml from 'js-yaml';
 import { YamlLocator, parseYamlStream } from '../parse/yaml.js';
 import { ConfigError } from '../core/errors.js';
+import { GuardedReader } from '../discover/read.js';
 import { defaultConfig, type Config, type SensitivePort } from '../core/config.js';
 
 export const CONFIG_FILE_NAMES = ['.nsl-lint.yaml', '.nsl-lint.yml'];
+/** A config is a few lines; anything this large is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const severity = { enum: ['low', 'medium', 'high'] };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
@@ -27,6 +30,7 @@ export const CONFIG_SCHEMA = {
     },
     ignore: { type: 'array', items: { type: 'string' } },
     defaultNamespace: { type: 'string', minLength: 1 },
+    maxFileSize: { type: 'number', exclusiveMinimum: 0, maximum: 1024 },
     failOn: { enum: ['low', 'medium', 'high', 'none'] },
     cluster: {
       type: 'object',
@@ -78,12 +82,9 @@ export function findConfigFile(cwd: string, explicit: string | undefined): strin
 
 /** Parse and validate a config file; `knownRules` catches misspelt rule ids. */
 export function loadConfig(file: string, displayName: string, knownRules: ReadonlySet<string>): Config {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config: ${(err as Error).message}`, displayName);
-  }
+  const read = new GuardedReader(path.dirname(file), MAX_CONFIG_BYTES).read(file, { explicit: true });
+  if (!read.ok) throw new ConfigError(`cannot read config: ${read.reason}`, displayName);
+  const text = read.text;
   const parsed = parseYamlStream(text);
   if (!parsed.ok) {
     const error = parsed.errors[0];
@@ -94,6 +95,7 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
   const validate = ajv.compile(CONFIG_SCHEMA);
   if (!validate(raw)) throw configSchemaError(validate.errors?.[0], text, displayName);
   const user = raw as Partial<Omit<Config, 'host'>> & {
+    maxFileSize?: number;
     cluster?: Partial<Config['cluster']>;
     mesh?: Partial<Config['mesh']>;
     host?: { privateInterfaces?: string[]; sensitivePorts?: (number | string)[] };
@@ -121,6 +123,7 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     rules: user.rules ?? {},
     ignore: user.ignore ?? [],
     defaultNamespace: user.defaultNamespace ?? base.defaultNamespace,
+    maxFileBytes: user.maxFileSize === undefined ? base.maxFileBytes : Math.round(user.maxFileSize * 1024 * 1024),
     cluster: { ...base.cluster, ...user.cluster },
     mesh: { ...base.mesh, ...user.mesh },
     host: { ...base.host, ...user.host, sensitivePorts },

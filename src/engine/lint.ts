@@ -45,7 +45,7 @@ export function loadRepository(options: LoadOptions): { root: string; model: Mod
   const root = options.root ?? findRepositoryRoot(options.cwd);
   const { files, notices } = options.stdin
     ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
-    : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore });
+    : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore, maxFileBytes: options.config.maxFileBytes });
   options.progress?.(`read ${files.length} file${files.length === 1 ? '' : 's'}`);
   const model = loadModel(root, files, options.config, notices);
   return { root, model };

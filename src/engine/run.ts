@@ -47,6 +47,7 @@ export function runRules(context: RuleContext, rules: readonly ActiveRule[]): { 
       notices.push({
         level: 'error',
         message: `internal error in rule ${rule.id}: ${(err as Error)?.message ?? String(err)}; its findings are missing`,
+        internal: true,
       });
       continue;
     }

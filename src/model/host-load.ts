@@ -23,13 +23,14 @@ import { loadAccess, wgSetPrivateKey } from './access.js';
  */
 export function loadHost(model: Model): HostModel {
   const host = emptyHostModel();
-  const repo = new RepositoryReader(model.root, model.files);
+  const repo = new RepositoryReader(model.root, model.files, model.notices, model.config.maxFileBytes);
   const errors = model.parseErrors;
   loadAccess(model.access, model.files);
 
-  // nftables files included by another one are analysed as part of it, not on their own.
+  // nftables files included by another one are analysed as part of it, not on their own;
+  // files that include each other (a loop, reported as a parse error) stay on their own.
   const nftFiles = model.files.filter((f) => f.kind === 'nft');
-  const included = new Set<string>();
+  const includes = new Map<string, Set<string>>();
   for (const f of nftFiles) {
     const reader = new NftReader(repo);
     try {
@@ -37,27 +38,44 @@ export function loadHost(model: Model): HostModel {
     } catch {
       // Reported below when the file is analysed on its own.
     }
-    for (const other of reader.files) if (other !== f.path) included.add(other);
+    includes.set(f.path, new Set(reader.files.filter((other) => other !== f.path)));
   }
+  const included = new Set<string>();
+  for (const [parent, children] of includes) for (const child of children) if (!includes.get(child)?.has(parent)) included.add(child);
 
   const saveFiles = model.files.filter((f) => f.kind === 'iptables-save');
   const paired = pairSaveFiles(saveFiles);
 
   for (const file of model.files) {
-    if (file.kind === 'shell') {
-      const rs = loadScript(file, repo, errors, model);
+    // One file's failure is a notice for that file; the others are still read.
+    try {
+      const rs = loadHostFile(file, repo, errors, model, included, paired);
       if (rs) host.rulesets.push(rs);
-    } else if (file.kind === 'nft' && !included.has(file.path)) {
-      const rs = loadNftFile(file, repo, errors);
-      if (rs) host.rulesets.push(rs);
-    } else if (file.kind === 'iptables-save') {
-      const group = paired.get(file.path);
-      if (!group) continue; // the second file of a pair
-      const rs = loadSaveGroup(group, errors);
-      if (rs) host.rulesets.push(rs);
+    } catch (err) {
+      model.notices.push({
+        level: 'error',
+        file: file.path,
+        message: `internal error while reading this file (${(err as Error)?.message ?? String(err)}); it was not checked`,
+        internal: true,
+      });
     }
   }
   return host;
+}
+
+function loadHostFile(
+  file: SourceFile,
+  repo: RepositoryReader,
+  errors: ParseErrorRecord[],
+  model: Model,
+  included: ReadonlySet<string>,
+  paired: ReadonlyMap<string, SourceFile[]>,
+): Ruleset | undefined {
+  if (file.kind === 'shell') return loadScript(file, repo, errors, model);
+  if (file.kind === 'nft' && !included.has(file.path)) return loadNftFile(file, repo, errors);
+  // The second file of an iptables-save pair is read with the first.
+  const group = file.kind === 'iptables-save' ? paired.get(file.path) : undefined;
+  return group ? loadSaveGroup(group, errors) : undefined;
 }
 
 function pushError(errors: ParseErrorRecord[], e: unknown, fallback: SpanLocation): void {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import { RepositoryReader } from '../discover/repository.js';
 import { parseYamlStream } from '../parse/yaml.js';
@@ -22,8 +23,8 @@ export class KustomizationIndex {
   private readonly byDir = new Map<string, Kustomization | null>();
   private readonly repository: RepositoryReader;
 
-  constructor(root: string, files: SourceFile[]) {
-    this.repository = new RepositoryReader(root, files);
+  constructor(root: string, files: SourceFile[], notices: Notice[], maxFileBytes: number) {
+    this.repository = new RepositoryReader(root, files, notices, maxFileBytes);
   }
 
   namespaceFor(file: string): string | undefined {

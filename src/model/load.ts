@@ -22,10 +22,20 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
   const raw: RawObject[] = [];
   for (const file of files) {
     if (file.kind !== 'manifest') continue;
-    readManifest(file, raw, parseErrors, notices);
+    // One file's failure is a notice for that file; the others are still read.
+    try {
+      readManifest(file, raw, parseErrors, notices);
+    } catch (err) {
+      notices.push({
+        level: 'error',
+        file: file.path,
+        message: `internal error while reading this file (${(err as Error)?.message ?? String(err)}); it was not checked`,
+        internal: true,
+      });
+    }
   }
 
-  const kustomize = new KustomizationIndex(root, files);
+  const kustomize = new KustomizationIndex(root, files, notices, config.maxFileBytes);
   const resources = raw.map(({ file, node }) => toResource(file, node, config, kustomize));
   const model: Model = {
     root,

@@ -1,4 +1,5 @@
 import type { Severity } from '../core/finding.js';
+import { printable } from './printable.js';
 import type { ReportInput } from './report.js';
 
 const COMMAND: Record<Severity, string> = { high: 'error', medium: 'warning', low: 'notice' };
@@ -20,9 +21,17 @@ export function github(input: ReportInput): string {
 }
 
 function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return printableExceptNewlines(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** Workflow commands end at a line break; other control characters must not reach the log. */
+function printableExceptNewlines(s: string): string {
+  return s
+    .split(/(\r\n|\n|\r)/)
+    .map((part, i) => (i % 2 ? part : printable(part)))
+    .join('');
 }

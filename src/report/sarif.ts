@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import type { Finding, Severity } from '../core/finding.js';
+import { pathToUriReference } from './printable.js';
 import type { ReportInput } from './report.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { high: 'error', medium: 'warning', low: 'note' };
@@ -43,9 +44,10 @@ export function sarif(input: ReportInput): string {
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(input.root.endsWith('/') ? input.root : `${input.root}/`).href } },
         invocations: [
           {
-            executionSuccessful: true,
+            executionSuccessful: !input.notices.some((n) => n.internal),
             toolExecutionNotifications: input.notices.map((n) => ({
               level: n.level,
+              ...(n.internal ? { descriptor: { id: 'internal-error' } } : {}),
               message: { text: n.message },
               ...(n.file
                 ? {
@@ -94,7 +96,9 @@ type SpanLike = { start: { line: number; column: number }; end: { line: number; 
 
 function physical(file: string, span: SpanLike | undefined): object {
   const artifactLocation =
-    file.startsWith('../') || file.startsWith('/') ? { uri: pathToFileURL(file).href } : { uri: encodeURI(file), uriBaseId: SRCROOT };
+    file.startsWith('../') || file.startsWith('/')
+      ? { uri: pathToFileURL(file).href }
+      : { uri: pathToUriReference(file), uriBaseId: SRCROOT };
   if (!span) return { artifactLocation };
   // An empty range is widened to one character so every result has a visible region.
   const empty = span.end.line < span.start.line || (span.end.line === span.start.line && span.end.column <= span.start.column);

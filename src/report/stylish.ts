@@ -1,4 +1,5 @@
 import type { Severity } from '../core/finding.js';
+import { printable } from './printable.js';
 import type { ReportInput } from './report.js';
 
 const COLORS = { red: 31, yellow: 33, blue: 34, dim: 2, bold: 1, green: 32 } as const;
@@ -16,7 +17,7 @@ export function stylish(input: ReportInput): string {
       currentFile = f.file;
     }
     lines.push(
-      `${location(f).padEnd(width)}  ${paint(sevColor[f.severity], f.severity.padEnd(6))}  ${f.message}  ${paint('dim', f.ruleId)}`,
+      `${location(f).padEnd(width)}  ${paint(sevColor[f.severity], f.severity.padEnd(6))}  ${printable(f.message)}  ${paint('dim', f.ruleId)}`,
     );
   }
   if (lines.length) lines.push('');
@@ -25,7 +26,7 @@ export function stylish(input: ReportInput): string {
 }
 
 function location(f: { file: string; span: { start: { line: number; column: number } } }): string {
-  return `${f.file}:${f.span.start.line}:${f.span.start.column}`;
+  return `${printable(f.file)}:${f.span.start.line}:${f.span.start.column}`;
 }
 
 function summary(input: ReportInput, paint: (c: keyof typeof COLORS, t: string) => string): string {

@@ -26,7 +26,7 @@ describe('namespace from kustomizations', () => {
     'remote/kustomization.yaml': 'namespace: remote\nresources: [github.com/example/repo//base, https://example.com/x.yaml]\n',
     'remote/x.yaml': '',
   });
-  const index = new KustomizationIndex(root, []);
+  const index = new KustomizationIndex(root, [], [], 1 << 20);
 
   it('a file listed directly takes the namespace', () => expect(index.namespaceFor('apps/api.yaml')).toBe('apps'));
   it('a file listed through a listed folder with its own kustomization takes it', () =>

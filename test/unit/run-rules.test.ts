@@ -29,7 +29,11 @@ describe('running rules', () => {
     ]);
     expect(findings.map((f) => `${f.ruleId} ${f.file}:${f.span.start.line}`)).toEqual(['secrets-committed secret.yaml:5']);
     expect(notices).toEqual([
-      { level: 'error', message: 'internal error in rule netpol-broken-probe: selector index out of range; its findings are missing' },
+      {
+        level: 'error',
+        message: 'internal error in rule netpol-broken-probe: selector index out of range; its findings are missing',
+        internal: true,
+      },
     ]);
   });
 

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type ReadResult = { ok: true; text: string } | { ok: false; level: 'note' | 'warning' | 'error'; reason: string };
+
+/**
+ * The one way nsl-lint opens a file, whether the walk found it or another file refers to it
+ * (kustomize resources, `source`, nft `include`, the config). It resolves the real path and
+ * refuses anything outside the repository root unless the user named the path; opens
+ * regular files only, without blocking on FIFOs or devices; caps the size; and decodes
+ * UTF-8 (with or without BOM) and UTF-16 with a BOM.
+ */
+export class GuardedReader {
+  private readonly realRoot: string;
+
+  constructor(
+    root: string,
+    readonly maxBytes: number,
+  ) {
+    this.realRoot = realpathOr(root);
+  }
+
+  /**
+   * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the
+   * user named outside the repository; files found in it may not lead out of it.
+   */
+  read(abs: string, { explicit = false, within }: { explicit?: boolean; within?: string } = {}): ReadResult {
+    let real: string;
+    try {
+      real = fs.realpathSync(abs);
+    } catch (err) {
+      return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
+    }
+    if (!explicit && !this.inside(real, within))
+      return { ok: false, level: 'warning', reason: 'skipped: it links to a file outside the repository' };
+    let fd: number | undefined;
+    try {
+      // Look before opening (opening a device can have effects), and again after (the path may change in between).
+      const before = fs.statSync(real);
+      if (!before.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(before)})` };
+      fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
+      if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      const bytes = readBounded(fd, this.maxBytes);
+      if (!bytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      return { ok: true, text: decodeText(bytes) };
+    } catch (err) {
+      return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /** Whether a path resolves (through every link) to somewhere inside the repository. */
+  resolvesInside(abs: string): boolean {
+    try {
+      return this.inside(fs.realpathSync(abs));
+    } catch {
+      return false;
+    }
+  }
+
+  private inside(real: string, within?: string): boolean {
+    const rel = path.relative(within === undefined ? this.realRoot : realpathOr(within), real);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  }
+}
+
+/** Read to the end, or undefined past `max` bytes (a file may grow while it is read). */
+function readBounded(fd: number, max: number): Buffer | undefined {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+    const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > max) return undefined;
+    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** UTF-16 by its byte order mark, else UTF-8 (a UTF-8 BOM is dropped). */
+export function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return swapped.swap16().toString('utf16le');
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function fileType(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+function sizeText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function errorText(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
