@@ -7,6 +7,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
+import { sarif } from '../src/report/sarif.js';
+import { TOOL } from '../src/core/tool.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -79,6 +81,34 @@ describe('SARIF output', () => {
     const first = broken.runs[0]?.results[0];
     if (first?.locations[0]) first.locations[0].physicalLocation.region.startLine = 0;
     expect(validate(broken)).toBe(false);
+  });
+
+  it('marks a run that failed on a file as unsuccessful, with an internal-error notification, and stays valid', () => {
+    const text = sarif({
+      findings: [],
+      notices: [
+        {
+          level: 'error',
+          file: 'k8s/100% #x?.yaml',
+          message: 'internal error while reading this file (boom); it was not checked',
+          internal: true,
+        },
+        { level: 'note', file: 'chart/templates/a.yaml', message: 'skipped Helm template' },
+      ],
+      rules: [],
+      filesChecked: 2,
+      tool: TOOL,
+      root: ROOT,
+      color: false,
+    });
+    const log = JSON.parse(text) as {
+      runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: Record<string, unknown>[] }[] }[];
+    };
+    const invocation = log.runs[0]?.invocations[0];
+    expect(invocation?.executionSuccessful).toBe(false);
+    expect(invocation?.toolExecutionNotifications.map((n) => n['descriptor'])).toEqual([{ id: 'internal-error' }, undefined]);
+    expect(text).toContain('"uri": "k8s/100%25%20%23x%3F.yaml"');
+    expect(validate(log) ? [] : validate.errors).toEqual([]);
   });
 
   it('has no error-level result from the SARIF Multitool with the GitHub (Ghas) rules', () => {

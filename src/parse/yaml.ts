@@ -30,11 +30,19 @@ export function parseYamlStream(text: string): StreamResult {
   if (!ANCHOR.test(text)) {
     try {
       const docs: unknown[] = [];
-      jsyaml.loadAll(text, (d) => {
-        if (d !== null && d !== undefined) docs.push(d);
-      });
+      jsyaml.loadAll(
+        text,
+        (d) => {
+          if (d !== null && d !== undefined) docs.push(d);
+        },
+        // Deep CRD schemas are real; nesting past the bracket limit is not.
+        { maxDepth: DEEP } as jsyaml.LoadOptions,
+      );
       return { ok: true, docs };
     } catch (err) {
+      // Nesting too deep for js-yaml: the positional parser would only take longer to fail.
+      if (err instanceof jsyaml.YAMLException && /nesting exceeded maxDepth/.test(err.reason))
+        return { ok: false, docs: [], errors: [fromJsYamlError(err)] };
       const precise = parseWithPositions(text);
       if (!precise.ok) return precise;
       // The two parsers disagree; trust the one that reports a position.
@@ -45,6 +53,8 @@ export function parseYamlStream(text: string): StreamResult {
 }
 
 function parseWithPositions(text: string): StreamResult {
+  const deep = tooDeep(text);
+  if (deep) return { ok: false, docs: [], errors: [deep] };
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const list = Array.isArray(documents) ? documents : [];
@@ -71,6 +81,28 @@ function parseWithPositions(text: string): StreamResult {
     }
   }
   return errors.length ? { ok: false, docs, errors } : { ok: true, docs };
+}
+
+/** Flow nesting (brackets) beyond this is refused before the positional parser sees it. */
+const DEEP = 1000;
+
+/** A parse failure for brackets nested too deeply, at the first one past the limit. */
+function tooDeep(text: string): ParseFailure | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) depth--;
+    if (depth > DEEP) {
+      const before = text.slice(0, i).split('\n');
+      const pos: Position = { line: before.length, column: (before[before.length - 1] ?? '').length + 1 };
+      return {
+        message: `nested more than ${DEEP} levels deep (a resource-exhaustion pattern); not analysed`,
+        span: { start: pos, end: pos },
+      };
+    }
+  }
+  return undefined;
 }
 
 function fromJsYamlError(err: unknown): ParseFailure {
