@@ -59,9 +59,9 @@ export interface HookChainRun {
   reach: Map<FwRule, PacketSet>;
 }
 
-/** A chain's outcome plus, per deciding rule, the packets it decided (in evaluation order). */
+/** A chain's outcome plus the rules that accepted or dropped some packet, in evaluation order. */
 interface ChainPass extends ChainEval {
-  decided: { rule: FwRule; set: PacketSet }[];
+  decided: FwRule[];
 }
 
 export interface HookRun {
@@ -273,12 +273,12 @@ export class RulesetAnalysis {
       switch (v.kind) {
         case 'accept':
           accept = accept.union(hit);
-          decided.push({ rule, set: hit });
+          decided.push(rule);
           break;
         case 'drop':
         case 'reject':
           drop = drop.union(hit);
-          decided.push({ rule, set: hit });
+          decided.push(rule);
           break;
         case 'return':
           ret = ret.union(hit);
@@ -369,7 +369,7 @@ export class RulesetAnalysis {
     const dropped = !run.dropped.isEmpty;
     if (accepted && dropped) return { verdict: 'unknown' };
     if (dropped) {
-      const rule = run.decided.find((d) => isDrop(d.rule.verdict))?.rule;
+      const rule = run.decided.find((r) => isDrop(r.verdict));
       if (rule) return { verdict: 'drop', by: { rule } };
       const chain = run.chains.find((c) => !policyAccepts(c.chain) && !c.eval.ret.isEmpty)?.chain;
       return chain ? { verdict: 'drop', by: { policy: chain } } : { verdict: 'drop' };
@@ -378,7 +378,7 @@ export class RulesetAnalysis {
     const last = run.chains[run.chains.length - 1];
     if (!last) return { verdict: 'accept' };
     if (!last.eval.ret.isEmpty) return { verdict: 'accept', by: { policy: last.chain } };
-    const rule = [...run.decided].reverse().find((d) => d.rule.verdict.kind === 'accept')?.rule;
+    const rule = [...run.decided].reverse().find((r) => r.verdict.kind === 'accept');
     return rule ? { verdict: 'accept', by: { rule } } : { verdict: 'accept' };
   }
 
