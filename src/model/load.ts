@@ -77,11 +77,26 @@ function readManifest(file: SourceFile, out: RawObject[], errors: ParseErrorReco
     const kind = node.get('kind')?.str() ?? '';
     const items = node.get('items');
     if (kind.endsWith('List') && items?.isSeq) {
-      for (const item of items.items()) if (isObject(item)) out.push({ file, node: item });
+      for (const item of items.items()) {
+        const typed = typedListItem(node, kind, items, item);
+        if (isObject(typed)) out.push({ file, node: typed });
+      }
     } else {
       out.push({ file, node });
     }
   });
+}
+
+/**
+ * Items of a typed list (`NetworkPolicyList`, `PodList`, …, what `kubectl get -o yaml`
+ * returns) may omit `apiVersion` and `kind`: they take the list's item kind and API version.
+ */
+function typedListItem(list: Node, listKind: string, items: Node, item: Node): Node {
+  const value = item.value;
+  if (!isPlainObject(value) || listKind === 'List') return item;
+  if (typeof value['apiVersion'] === 'string' && typeof value['kind'] === 'string') return item;
+  const filled = { apiVersion: list.get('apiVersion')?.str(), kind: listKind.slice(0, -'List'.length), ...value };
+  return new Node(filled, item.file, item.doc, [], items, item.path[item.path.length - 1]);
 }
 
 /** A Kubernetes object has string `apiVersion` and `kind`; anything else is not ours. */

@@ -22,6 +22,16 @@ export interface ParseFailure {
  */
 export type StreamResult = { ok: true; docs: unknown[] } | { ok: false; docs: unknown[]; errors: ParseFailure[] };
 
+/**
+ * Custom tags (`!Ref`, `!ENV`, `!!python/name:…`) belong to other tools (CloudFormation,
+ * mkdocs, Ansible): the tagged node is read as its plain scalar, sequence or mapping, as the
+ * positional parser does, instead of failing the file.
+ */
+const ANY_TAG = (['scalar', 'sequence', 'mapping'] as const).flatMap((kind) =>
+  ['!', 'tag:yaml.org,2002:'].map((prefix) => new jsyaml.Type(prefix, { kind, multi: true, construct: (data: unknown) => data })),
+);
+const TOLERANT_SCHEMA = jsyaml.DEFAULT_SCHEMA.extend(ANY_TAG);
+
 /** Anchors make alias expansion possible; such files take the guarded, slower path. */
 const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}&]/m;
 const MAX_ALIASES = 100;
@@ -36,7 +46,7 @@ export function parseYamlStream(text: string): StreamResult {
           if (d !== null && d !== undefined) docs.push(d);
         },
         // Deep CRD schemas are real; nesting past the bracket limit is not.
-        { maxDepth: DEEP } as jsyaml.LoadOptions,
+        { maxDepth: DEEP, schema: TOLERANT_SCHEMA } as jsyaml.LoadOptions,
       );
       return { ok: true, docs };
     } catch (err) {
