@@ -94,10 +94,12 @@ export function parseCalicoPolicy(r: Resource, index: number): Policy {
       : nsSelText !== undefined
         ? { kind: 'selector', matcher: calicoMatcher(nsSelText, 'namespace') }
         : { kind: 'any' };
-  let pods = calicoMatcher(selectorNode?.str(), 'pod');
+  const bySelector = calicoMatcher(selectorNode?.str(), 'pod');
   // A service-account selector narrows the endpoints in a way labels cannot show.
-  if (spec?.get('serviceAccountSelector') !== undefined)
-    pods = { ...pods, test: (l, c, n) => (pods.test(l, c, n) === false ? false : 'unknown'), all: false };
+  const pods: Matcher =
+    spec?.get('serviceAccountSelector') === undefined
+      ? bySelector
+      : { ...bySelector, test: (l, c, n) => (bySelector.test(l, c, n) === false ? false : 'unknown'), all: false };
   const orderValue = spec?.get('order')?.value;
   const types = calicoPolicyTypes(spec);
   const dir = (d: Direction, field: 'ingress' | 'egress'): DirectionRules | undefined => {
