@@ -7,9 +7,9 @@ import { IptError, parseIptables } from '../parse/iptables.js';
 import { IptablesState } from '../parse/iptables-ruleset.js';
 import { readIptablesSave } from '../parse/iptables-save.js';
 import { NftError, NftReader, type NftFiles } from '../parse/nft.js';
-import { checkShellSyntax } from '../parse/shell-syntax.js';
+import { checkShellSyntaxParts } from '../parse/shell-syntax.js';
 import { extractShell, type ShellCommand } from '../parse/shell-run.js';
-import { ShellParseError } from '../parse/shell.js';
+import { ShellParseError, parseShellScript, type ParsedScript } from '../parse/shell.js';
 import { RepositoryReader } from '../discover/repository.js';
 import type { Model, ParseErrorRecord } from './model.js';
 import type { FwTable } from '../parse/netfilter.js';
@@ -178,20 +178,62 @@ function loadNftFile(file: SourceFile, repo: NftFiles, errors: ParseErrorRecord[
   });
 }
 
+/**
+ * A shell script: nsl-lint's own parser reads it (and says where it can be cut between
+ * statements), sh-syntax checks its syntax piece by piece, and the firewall commands are
+ * extracted within the expansion budgets. A syntax error is a parse error; a script the own
+ * parser cannot read, or parts sh-syntax gave no verdict on, are notices.
+ */
 function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseErrorRecord[], model: Model): Ruleset | undefined {
   const index = new LineIndex(file.path, file.text);
-  const syntax = checkShellSyntax(file.text);
-  if (syntax) {
-    errors.push({
+  // A first reading by the own parser, keeping nothing but where the script can be cut.
+  let parsed: ParsedScript | undefined;
+  let unreadable: ShellParseError | undefined;
+  try {
+    parsed = parseShellScript(file.text, () => undefined);
+  } catch (e) {
+    if (!(e instanceof ShellParseError)) throw e;
+    unreadable = e;
+  }
+  const syntax = checkShellSyntaxParts(file.text, parsed);
+  if (syntax.error) {
+    const { message, line, column } = syntax.error;
+    errors.push({ file: file.path, message, span: { start: { line, column }, end: { line, column } } });
+    return undefined;
+  }
+  if (!parsed) {
+    const line = index.position(unreadable?.offset ?? 0).line;
+    model.notices.push({
+      level: 'note',
       file: file.path,
-      message: syntax.message,
-      span: { start: { line: syntax.line, column: syntax.column }, end: { line: syntax.line, column: syntax.column } },
+      line,
+      message: `shell construct nsl-lint cannot read (${unreadable?.message ?? 'unknown'}, line ${line}); firewall commands in it were not checked`,
     });
     return undefined;
   }
+  const first = syntax.unchecked[0];
+  if (first) noteUnchecked(file, first, syntax.unchecked.length - 1, model);
+  const v4 = new IptablesState(4, false);
+  const v6 = new IptablesState(6, false);
+  const nft = new NftReader(repo);
+  const nftText: string[] = [];
+  let nftUsed = false;
   let extraction;
   try {
-    extraction = extractShell(file.path, file.text, (rel) => repo.read(rel));
+    // Each command is applied as it is found: a large script's commands are never held all at once.
+    extraction = extractShell(
+      file.path,
+      file.text,
+      (rel) => repo.read(rel),
+      (cmd) => {
+        try {
+          applyScriptCommand(cmd, v4, v6, nft, nftText, repo, model);
+          if (cmd.program === 'nft') nftUsed = true;
+        } catch (e) {
+          pushError(errors, e, cmd.at);
+        }
+      },
+    );
   } catch (e) {
     if (e instanceof ShellParseError) {
       model.notices.push({
@@ -202,19 +244,6 @@ function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseError
       return undefined;
     }
     throw e;
-  }
-  const v4 = new IptablesState(4, false);
-  const v6 = new IptablesState(6, false);
-  const nft = new NftReader(repo);
-  const nftText: string[] = [];
-  let nftUsed = false;
-  for (const cmd of extraction.commands) {
-    try {
-      applyScriptCommand(cmd, v4, v6, nft, nftText, repo, model);
-      if (cmd.program === 'nft') nftUsed = true;
-    } catch (e) {
-      pushError(errors, e, cmd.at);
-    }
   }
   const tables: FwTable[] = [];
   for (const state of [v4, v6]) {
@@ -246,6 +275,18 @@ function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseError
     filters,
     interfaces: [...nft.interfaces],
     rendered,
+  });
+}
+
+/** One notice for the lines of a script sh-syntax gave no verdict on. */
+function noteUnchecked(file: SourceFile, first: { line: number; endLine: number; reason: string }, others: number, model: Model): void {
+  const lines = first.line === first.endLine ? `line ${first.line}` : `lines ${first.line}-${first.endLine}`;
+  const more = others > 0 ? ` (and ${others} other part${others === 1 ? '' : 's'})` : '';
+  model.notices.push({
+    level: 'note',
+    file: file.path,
+    line: first.line,
+    message: `syntax of ${lines}${more} not checked: ${first.reason}; read with nsl-lint's own parser, which does not report every syntax error`,
   });
 }
 

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import type { SpanLocation } from '../core/location.js';
 import { LineIndex } from './conf-text.js';
-import { parseShell, literal, type ShNode, type Word, type WordPart } from './shell.js';
+import {
+  parseShell,
+  parseShellScript,
+  literal,
+  MAX_COMMAND_WORDS,
+  ShellParseError,
+  type ShNode,
+  type Word,
+  type WordPart,
+} from './shell.js';
 import type { Arg } from './iptables.js';
 
 /**
@@ -11,7 +20,34 @@ import type { Arg } from './iptables.js';
  * repository are read in place. Every branch of `if`/`case` and every loop body is taken
  * once. A firewall command with a word that cannot be known statically is reported as
  * unresolved and left out.
+ *
+ * Scripts may be hostile, so the expansion is bounded (see EXPANSION_LIMITS): past a budget
+ * it stops where it is, says so in `unresolved`, and keeps what it found before.
  */
+
+/** Bounds of the expansion of one script (with what it sources). */
+export const EXPANSION_LIMITS = Object.freeze({
+  /** Commands run (every node of the tree, each time it is run: loop bodies and function bodies count each time), beyond the commands written in the script. */
+  commands: 100_000,
+  /** Commands run in all, those written in the script included (a 10 MB script of iptables commands has 170,000). */
+  totalCommands: 1_000_000,
+  /** Text produced by expanding words (variable values, loop items, arguments, here-documents), beyond the size of the script. */
+  bytes: 16 * 1024 * 1024,
+  /** Function calls and `source`s nested in each other. */
+  calls: 16,
+  /** Compound commands nested in each other, counting those of the functions being called. */
+  nesting: 1000,
+});
+
+/** A budget ran out: the expansion stops there. */
+class BudgetExceeded extends Error {
+  constructor(
+    message: string,
+    readonly at: SpanLocation,
+  ) {
+    super(message);
+  }
+}
 
 export type FirewallProgram = 'iptables' | 'ip6tables' | 'nft' | 'iptables-restore' | 'ip6tables-restore' | 'wg';
 
@@ -73,13 +109,68 @@ interface Frame {
 
 const WRAPPERS = new Set(['sudo', 'command', 'exec', 'nice', 'time', 'nohup', 'builtin']);
 
-export function extractShell(file: string, text: string, read: FileReader): ShellExtraction {
+/** Number of nodes of a tree (what running it once costs). */
+function countNodes(nodes: readonly ShNode[]): number {
+  let n = 0;
+  const todo: ShNode[][] = [nodes as ShNode[]];
+  for (let list = todo.pop(); list; list = todo.pop()) {
+    for (const node of list) {
+      n++;
+      if (node.type === 'group' || node.type === 'func' || node.type === 'for') todo.push(node.body);
+      else if (node.type === 'loop') todo.push(node.cond, node.body);
+      else if (node.type === 'if') todo.push(...node.branches);
+      else if (node.type === 'case') todo.push(...node.arms);
+    }
+  }
+  return n;
+}
+
+/**
+ * Extract the firewall commands of a script. The script is read statement by statement and
+ * each is run as soon as it is read, so it is never held whole; with `onCommand`, the
+ * commands are handed to it as they are found instead of being collected in `commands`. Throws ShellParseError when
+ * the script cannot be read (then commands may have been run already: check the script with
+ * parseShellScript first to know); budgets running out are reported in `unresolved`, never thrown.
+ */
+export function extractShell(file: string, text: string, read: FileReader, onCommand?: (cmd: ShellCommand) => void): ShellExtraction {
   const out: ShellExtraction = { commands: [], unresolved: [], sourced: [] };
+  const emit = onCommand ?? ((cmd: ShellCommand): void => void out.commands.push(cmd));
   const vars = new Map<string, Value>();
   const funcs = new Map<string, { body: ShNode[]; index: LineIndex }>();
   const reported = new Set<string>();
   const stack: Frame[] = [{ positional: undefined, locals: new Map(), via: undefined }];
   const sourcing = new Set<string>([file]);
+  /** Sourced files read so far (undefined: it does not parse). */
+  const sourcedFiles = new Map<string, { nodes: ShNode[]; index: LineIndex } | undefined>();
+  let commandsLeft = EXPANSION_LIMITS.commands;
+  let totalLeft = EXPANSION_LIMITS.totalCommands;
+  let bytesLeft = EXPANSION_LIMITS.bytes + text.length;
+  /** Compound commands open around the node being run. */
+  let nesting = 0;
+
+  const spendCommand = (node: ShNode, index: LineIndex): void => {
+    const over = --commandsLeft < 0 ? EXPANSION_LIMITS.commands : --totalLeft < 0 ? EXPANSION_LIMITS.totalCommands : 0;
+    if (over)
+      throw new BudgetExceeded(
+        `expansion budget exceeded (${over.toLocaleString('en-US')} commands): the rest of the script was not analysed`,
+        index.at(node.start, node.type === 'simple' ? node.end : node.start),
+      );
+  };
+  const spendBytes = (n: number, at: SpanLocation): void => {
+    bytesLeft -= n;
+    if (bytesLeft < 0)
+      throw new BudgetExceeded(
+        `expansion budget exceeded (${EXPANSION_LIMITS.bytes / 1024 / 1024} MiB of expanded text): the rest of the script was not analysed`,
+        at,
+      );
+  };
+
+  /** Why a function call or `source` at this depth is not followed, if it is not. */
+  const callTooDeep = (depth: number): string | undefined => {
+    if (depth >= EXPANSION_LIMITS.calls) return `function calls and sourced files nested deeper than ${EXPANSION_LIMITS.calls} levels`;
+    if (nesting >= EXPANSION_LIMITS.nesting) return `commands nested deeper than ${EXPANSION_LIMITS.nesting} levels through function calls`;
+    return undefined;
+  };
 
   const run = (nodes: ShNode[], index: LineIndex, depth: number): void => {
     for (const n of nodes) exec(n, index, depth);
@@ -123,6 +214,7 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
     let started = false;
     let unknown: string | undefined;
     const pushLit = (s: string): void => {
+      spendBytes(s.length + 1, at);
       current += s;
       started = true;
     };
@@ -146,21 +238,21 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
         } else {
           let v = lookup(p.name, p.index);
           const unset = v === undefined || (p.op?.startsWith(':') && (v === '' || (Array.isArray(v) && v.length === 0)));
+          // The word after `:-`, `:=`, `:+`: unknown when it holds something unknown (`${X:-$(cmd)}`).
+          const operand = (): Value => {
+            const sub = expand({ parts: p.arg ?? [], start: word.start, end: word.end }, index, false);
+            const bad = sub.find((f) => f.unknown);
+            if (bad) unknown ??= bad.unknown;
+            return bad ? UNKNOWN : sub.map((f) => f.text).join(' ');
+          };
           if (p.op && (p.op === '-' || p.op === ':-' || p.op === '=' || p.op === ':=')) {
             if (unset) {
-              const sub: Word = { parts: p.arg ?? [], start: word.start, end: word.end };
-              const value = expand(sub, index, false)
-                .map((f) => f.text)
-                .join(' ');
+              const value = operand();
               if (p.op.endsWith('=')) vars.set(p.name, value);
               v = value;
             }
           } else if (p.op === '+' || p.op === ':+') {
-            v = unset
-              ? ''
-              : expand({ parts: p.arg ?? [], start: word.start, end: word.end }, index, false)
-                  .map((f) => f.text)
-                  .join(' ');
+            v = unset ? '' : operand();
           } else if (p.op) v = unset ? UNKNOWN : v;
           if (v === undefined || v === UNKNOWN) {
             unknown ??= v === undefined ? `variable $${p.name} is not set in the script` : `$${p.name} has no static value`;
@@ -201,6 +293,10 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
       return;
     }
     if (word.array) {
+      if (word.truncated) {
+        assign(name, UNKNOWN, index, local);
+        return;
+      }
       const items = word.array.flatMap((w) => expand(w, index));
       assign(name, items.some((f) => f.unknown) ? UNKNOWN : items.map((f) => f.text), index, local);
       return;
@@ -217,6 +313,20 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
   };
 
   const exec = (node: ShNode, index: LineIndex, depth: number): void => {
+    spendCommand(node, index);
+    if (node.type === 'simple' || node.type === 'func') {
+      step(node, index, depth);
+      return;
+    }
+    nesting++;
+    try {
+      step(node, index, depth);
+    } finally {
+      nesting--;
+    }
+  };
+
+  const step = (node: ShNode, index: LineIndex, depth: number): void => {
     switch (node.type) {
       case 'group':
         run(node.body, index, depth);
@@ -235,9 +345,14 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
         funcs.set(node.name, { body: node.body, index });
         return;
       case 'for': {
-        const fields = node.items ? node.items.flatMap((w) => expand(w, index)) : undefined;
-        const items: Value[] =
-          fields === undefined ? (frame().positional ?? [UNKNOWN]) : fields.some((f) => f.unknown) ? [UNKNOWN] : fields.map((f) => f.text);
+        const fields = node.items && !node.truncated ? node.items.flatMap((w) => expand(w, index)) : undefined;
+        const items: Value[] = node.truncated
+          ? [UNKNOWN]
+          : fields === undefined
+            ? (frame().positional ?? [UNKNOWN])
+            : fields.some((f) => f.unknown)
+              ? [UNKNOWN]
+              : fields.map((f) => f.text);
         for (const item of items.length ? items : []) {
           vars.set(node.name, item);
           run(node.body, index, depth);
@@ -252,28 +367,36 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
 
   const simple = (node: Extract<ShNode, { type: 'simple' }>, index: LineIndex, depth: number): void => {
     const at = index.at(node.start, node.end);
+    if (node.truncated) {
+      unresolved(at, `a command of more than ${MAX_COMMAND_WORDS.toLocaleString('en-US')} words was left out`);
+      return;
+    }
     if (node.words.length === 0) {
       for (const a of node.assigns) assignWord(a.name, a.value, index);
       return;
     }
-    let argv = node.words.flatMap((w) => expand(w, index));
-    // Strip wrappers (`sudo`, `command`, …) and `env VAR=value`.
+    const words = node.words.flatMap((w) => expand(w, index));
+    // Strip wrappers (`sudo`, `command`, …) and `env VAR=value`; `command` and `builtin` skip functions.
+    let skip = 0;
+    let noFunctions = false;
     for (;;) {
-      const head = argv[0];
+      const head = words[skip];
       if (!head || head.unknown) break;
       const base = path.posix.basename(head.text);
       if (WRAPPERS.has(base)) {
-        argv = argv.slice(1);
-        while (argv[0] && argv[0].text.startsWith('-')) argv = argv.slice(1);
+        if (base === 'command' || base === 'builtin') noFunctions = true;
+        skip++;
+        while (words[skip]?.text.startsWith('-')) skip++;
         continue;
       }
       if (base === 'env') {
-        argv = argv.slice(1);
-        while (argv[0] && (argv[0].text.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[0].text))) argv = argv.slice(1);
+        skip++;
+        for (let w = words[skip]; w && (w.text.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.text)); w = words[skip]) skip++;
         continue;
       }
       break;
     }
+    const argv = skip ? words.slice(skip) : words;
     const head = argv[0];
     if (!head) return;
     const name = path.posix.basename(head.text);
@@ -297,6 +420,7 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
             end: w.end,
           };
           if (w.array) value.array = w.array;
+          if (w.truncated) value.truncated = true;
           assignWord(m[1] as string, value, index, local);
         } else {
           const plain = literal(w);
@@ -319,22 +443,47 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
       const candidates = target.startsWith('/') ? [] : [path.posix.normalize(path.posix.join(dir, target)), path.posix.normalize(target)];
       for (const rel of candidates) {
         if (sourcing.has(rel) || rel.startsWith('..')) continue;
-        const sub = read(rel);
-        if (sub === undefined) continue;
-        sourcing.add(rel);
-        out.sourced.push(rel);
-        try {
-          run(parseShell(sub), new LineIndex(rel, sub), depth + 1);
-        } catch {
-          // A sourced file that does not parse is checked on its own if it is a firewall script.
+        let sub = sourcedFiles.get(rel);
+        if (!sourcedFiles.has(rel)) {
+          const subText = read(rel);
+          if (subText === undefined) continue;
+          spendBytes(subText.length, at);
+          try {
+            const subIndex = new LineIndex(rel, subText);
+            const subNodes = parseShell(subText);
+            commandsLeft += countNodes(subNodes);
+            sub = { nodes: subNodes, index: subIndex };
+          } catch (e) {
+            // A sourced file that does not parse is checked on its own if it is a firewall script.
+            if (!(e instanceof ShellParseError)) throw e;
+            sub = undefined;
+          }
+          sourcedFiles.set(rel, sub);
         }
-        sourcing.delete(rel);
+        if (!out.sourced.includes(rel)) out.sourced.push(rel);
+        if (!sub) break;
+        const tooDeep = callTooDeep(depth);
+        if (tooDeep) {
+          unresolved(at, `${tooDeep}: ${rel} was not sourced here`);
+          break;
+        }
+        sourcing.add(rel);
+        try {
+          run(sub.nodes, sub.index, depth + 1);
+        } finally {
+          sourcing.delete(rel);
+        }
         break;
       }
       return;
     }
-    const fn = funcs.get(head.text);
-    if (fn && depth < 16) {
+    const fn = noFunctions ? undefined : funcs.get(head.text);
+    const tooDeep = fn ? callTooDeep(depth) : undefined;
+    if (tooDeep) {
+      unresolved(at, `${tooDeep}: this call of ${head.text} was not followed`);
+      return;
+    }
+    if (fn) {
       const positional: Value[] = argv.slice(1).map((f) => (f.unknown ? UNKNOWN : f.text));
       stack.push({ positional, locals: new Map(), via: frame().via ?? at });
       try {
@@ -353,7 +502,7 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
     if (program === 'wg') {
       // Only `wg set … private-key …` matters (the access rules); it is never unresolved.
       const cmd: ShellCommand = { program, args: argv.slice(1).map((f) => ({ text: f.text, at: f.at })), at, text: written };
-      out.commands.push(cmd);
+      emit(cmd);
       return;
     }
     const bad = argv.find((f) => f.unknown);
@@ -366,6 +515,7 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
     if (via) cmd.via = via;
     for (const r of node.redirs) {
       if (r.heredoc) {
+        spendBytes(r.heredoc.text.length, at);
         if (r.heredoc.expand && /\$|`/.test(r.heredoc.text.replace(/\\[$`]/g, ''))) {
           unresolved(at, 'here-document with expansions; the command cannot be checked');
           return;
@@ -396,13 +546,23 @@ export function extractShell(file: string, text: string, read: FileReader): Shel
           unresolved(at, `input file ${f?.text ?? ''} is not in the repository; the command cannot be checked`);
           return;
         }
+        spendBytes(sub.length, at);
         cmd.stdin = { text: sub, index: new LineIndex(rel, sub) };
       }
     }
-    out.commands.push(cmd);
+    emit(cmd);
   };
 
   const index = new LineIndex(file, text);
-  run(parseShell(text), index, 0);
+  try {
+    parseShellScript(text, (node) => {
+      // What the script itself says is read for free: the budget is for what expansion adds.
+      commandsLeft += countNodes([node]);
+      exec(node, index, 0);
+    });
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    out.unresolved.push({ at: e.at, message: e.message });
+  }
   return out;
 }

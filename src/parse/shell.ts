@@ -4,7 +4,24 @@
  * groups, subshells, functions and here-documents. Words keep their quoting so the
  * interpreter (shell-run.ts) can expand them as the shell would. Syntax is checked
  * beforehand by mvdan/sh (shell-syntax.ts); this parser only needs to read valid scripts.
+ *
+ * Input may be hostile: nesting is bounded (compound commands, `${…}` inside `${…}`, arrays
+ * inside arrays), and what goes deeper is a ShellParseError at the offending spot, never
+ * a JavaScript stack overflow.
  */
+
+/** Compound commands (`{`, `(`, `if`, loops, functions, `!`) nested deeper than this are refused. */
+export const MAX_COMMAND_NESTING = 500;
+/** Word expansions (`${a:-${b:-…}}`, `X=(Y=(…))`) nested deeper than this are refused. */
+export const MAX_WORD_NESTING = 32;
+/**
+ * A command keeps at most this many words (assignments and redirections included), an array
+ * or a `for` list this many items; the rest is read and dropped, and the command, array or
+ * list is marked `truncated` (the interpreter treats it as unknown).
+ */
+export const MAX_COMMAND_WORDS = 100_000;
+/** Statement breaks are kept at least this many characters apart. */
+const BREAK_GAP = 256;
 
 export type WordPart =
   | { kind: 'lit'; value: string; quoted: boolean }
@@ -17,6 +34,8 @@ export interface Word {
   end: number;
   /** `X=(a b c)`: the elements of an array assignment. */
   array?: Word[];
+  /** The array had more than MAX_COMMAND_WORDS elements: the rest were dropped. */
+  truncated?: true;
 }
 
 export interface Redirect {
@@ -33,8 +52,17 @@ export interface Assignment {
 }
 
 export type ShNode =
-  | { type: 'simple'; assigns: Assignment[]; words: Word[]; redirs: Redirect[]; start: number; end: number }
-  | { type: 'for'; name: string; items: Word[] | undefined; body: ShNode[]; start: number }
+  | {
+      type: 'simple';
+      assigns: Assignment[];
+      words: Word[];
+      redirs: Redirect[];
+      start: number;
+      end: number;
+      /** More than MAX_COMMAND_WORDS words: the rest were dropped. */
+      truncated?: true;
+    }
+  | { type: 'for'; name: string; items: Word[] | undefined; body: ShNode[]; start: number; truncated?: true }
   | { type: 'if'; branches: ShNode[][]; start: number }
   | { type: 'loop'; cond: ShNode[]; body: ShNode[]; redirs: Redirect[]; start: number }
   | { type: 'case'; word: Word; arms: ShNode[][]; start: number }
@@ -48,6 +76,27 @@ export class ShellParseError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A place where a top-level statement starts and the text before it is complete on its own
+ * (no pending here-document, no `&&`/`||`/`|` joining it to the previous statement): the
+ * script can be cut there and each piece checked apart. `tokens` and `statements` count
+ * what the script holds before this place.
+ */
+export interface StatementBreak {
+  offset: number;
+  tokens: number;
+  statements: number;
+}
+
+export interface ParsedScript {
+  nodes: ShNode[];
+  /** Places where the script can be cut between top-level statements, in order (the first is offset 0). */
+  breaks: StatementBreak[];
+  /** Tokens and simple commands in the whole script. */
+  tokens: number;
+  statements: number;
 }
 
 type Token = { t: 'word'; word: Word; raw: string } | { t: 'op'; op: string; start: number; end: number } | { t: 'eof'; start: number };
@@ -102,10 +151,29 @@ const RESERVED = new Set([
 
 class Lexer {
   pos = 0;
+  /** Tokens read so far. */
+  tokens = 0;
   private pendingHeredocs: Redirect[] = [];
   private peeked: Token | undefined;
 
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    /** How deep this text sits inside other words (`${x:-…}` defaults are read by a nested lexer). */
+    private readonly nesting = 0,
+    /** Offset of `src` in the script, for error positions. */
+    private readonly base = 0,
+    /** When given, the [start, end) offsets of the comments skipped are added to it. */
+    private readonly comments?: number[],
+  ) {}
+
+  private fail(message: string, offset: number): ShellParseError {
+    return new ShellParseError(message, this.base + offset);
+  }
+
+  /** A here-document is announced on the current line and its body not read yet. */
+  get heredocPending(): boolean {
+    return this.pendingHeredocs.length > 0;
+  }
 
   peek(): Token {
     this.peeked ??= this.lex();
@@ -148,6 +216,7 @@ class Lexer {
 
   private lex(): Token {
     const s = this.src;
+    this.tokens++;
     this.skipBlanks(false);
     if (this.pos >= s.length) return { t: 'eof', start: this.pos };
     for (const op of OPS) {
@@ -175,13 +244,16 @@ class Lexer {
       )
         this.pos++;
       if (s.startsWith('\\\n', this.pos)) this.pos += 2;
-      else if (s[this.pos] === '#') while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
-      else return;
+      else if (s[this.pos] === '#') {
+        const start = this.pos;
+        while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+        this.comments?.push(start, this.pos);
+      } else return;
     }
   }
 
   /** Read one word up to an unquoted metacharacter. */
-  private word(): Word {
+  private word(nesting = 0): Word {
     const s = this.src;
     const start = this.pos;
     const parts: WordPart[] = [];
@@ -201,19 +273,26 @@ class Lexer {
       if (META.has(c)) {
         // Array assignment `X=(a b)`.
         if (c === '(' && lit.endsWith('=') && parts.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(lit)) {
+          if (nesting >= MAX_WORD_NESTING) throw this.fail(`arrays nested deeper than ${MAX_WORD_NESTING} levels`, start);
           flush();
           this.pos++;
           const array: Word[] = [];
+          let truncated = false;
           for (;;) {
             this.skipBlanks(true);
-            if (this.pos >= s.length) throw new ShellParseError('unclosed array', start);
+            if (this.pos >= s.length) throw this.fail('unclosed array', start);
             if (s[this.pos] === ')') {
               this.pos++;
               break;
             }
-            array.push(this.word());
+            const before = this.pos;
+            const element = this.word(nesting + 1);
+            if (array.length < MAX_COMMAND_WORDS) array.push(element);
+            else truncated = true;
+            // A metacharacter other than `)` cannot start an element: stop rather than loop.
+            if (this.pos === before) throw this.fail('unexpected character in array', before);
           }
-          return { parts, start, end: this.pos, array };
+          return truncated ? { parts, start, end: this.pos, array, truncated } : { parts, start, end: this.pos, array };
         }
         break;
       }
@@ -230,7 +309,7 @@ class Lexer {
       if (c === "'") {
         flush();
         const end = s.indexOf("'", this.pos + 1);
-        if (end < 0) throw new ShellParseError('unclosed quote', this.pos);
+        if (end < 0) throw this.fail('unclosed quote', this.pos);
         parts.push({ kind: 'lit', value: s.slice(this.pos + 1, end), quoted: true });
         this.pos = end + 1;
         continue;
@@ -294,7 +373,7 @@ class Lexer {
       lit += c;
       this.pos++;
     }
-    if (this.pos >= s.length) throw new ShellParseError('unclosed double quote', this.pos);
+    if (this.pos >= s.length) throw this.fail('unclosed double quote', this.pos);
     this.pos++;
     flush();
   }
@@ -326,7 +405,9 @@ class Lexer {
       if (m[2]) part.index = m[2].slice(1, -1);
       if (m[3]) {
         part.op = m[3];
-        part.arg = new Lexer(m[4] ?? '').wordParts();
+        if (this.nesting >= MAX_WORD_NESTING) throw this.fail(`parameter expansions nested deeper than ${MAX_WORD_NESTING} levels`, start);
+        const arg = m[4] ?? '';
+        part.arg = new Lexer(arg, this.nesting + 1, this.base + end - 1 - arg.length).wordParts();
       }
       return part;
     }
@@ -390,7 +471,7 @@ class Lexer {
         if (depth === 0) return i + 1;
       }
     }
-    throw new ShellParseError(`unclosed "${o}"`, open);
+    throw this.fail(`unclosed "${o}"`, open);
   }
 }
 
@@ -435,15 +516,59 @@ function unquotedLiteral(word: Word): string | undefined {
 }
 
 export function parseShell(src: string): ShNode[] {
-  const p = new Parser(new Lexer(src));
+  return parseShellScript(src).nodes;
+}
+
+/**
+ * Parse a script and note where it can be cut between top-level statements (see StatementBreak).
+ * With `onStatement`, the top-level commands are handed to it as soon as each statement is
+ * complete (here-documents read) instead of being kept: a large script is never held whole,
+ * and `nodes` is empty.
+ */
+export function parseShellScript(src: string, onStatement?: (node: ShNode) => void): ParsedScript {
+  const p = new Parser(new Lexer(src), onStatement);
   const nodes = p.list(new Set());
   const t = p.lex.peek();
   if (t.t !== 'eof') throw new ShellParseError('unexpected token', t.t === 'word' ? t.word.start : t.start);
-  return nodes;
+  return { nodes, breaks: p.breaks, tokens: p.lex.tokens, statements: p.statements };
+}
+
+/**
+ * The [start, end) offsets of the comments of a script (as the shell reads them: not inside
+ * quotes, words or here-documents), in order; undefined when the script does not parse.
+ */
+export function shellComments(src: string): number[] | undefined {
+  const comments: number[] = [];
+  try {
+    const p = new Parser(new Lexer(src, 0, 0, comments));
+    p.list(new Set());
+    if (p.lex.peek().t !== 'eof') return undefined;
+  } catch (e) {
+    if (e instanceof ShellParseError) return undefined;
+    throw e;
+  }
+  return comments;
 }
 
 class Parser {
-  constructor(readonly lex: Lexer) {}
+  /** Compound commands open around the one being read. */
+  private nesting = 0;
+  /** Simple commands read so far. */
+  statements = 0;
+  readonly breaks: StatementBreak[] = [];
+
+  constructor(
+    readonly lex: Lexer,
+    private readonly emit?: (node: ShNode) => void,
+  ) {}
+
+  /** Hand the top-level commands read so far to `emit`, when streaming. */
+  private flush(out: ShNode[]): ShNode[] {
+    if (!this.emit || this.nesting !== 0) return out;
+    for (const node of out) this.emit(node);
+    out.length = 0;
+    return out;
+  }
 
   private isReserved(t: Token, words: Set<string>): boolean {
     if (t.t !== 'word') return false;
@@ -469,17 +594,34 @@ class Parser {
   /** Commands up to one of the stop words, `)`, `;;` or the end. */
   list(stop: Set<string>): ShNode[] {
     const out: ShNode[] = [];
+    // At the top level: whether the separators since the last command end it (`;`, newline,
+    // `&`) without joining it to the next (`&&`, `||`, `|`).
+    let ended = true;
+    let joined = false;
     for (;;) {
       const t = this.lex.peek();
-      if (t.t === 'eof') return out;
+      if (t.t === 'eof') return this.flush(out);
       if (t.t === 'op') {
         if (t.op === ')' || t.op === ';;' || t.op === ';&' || t.op === ';;&') return out;
         if (['\n', ';', '&', '&&', '||', '|', '|&'].includes(t.op)) {
+          if (t.op === '\n' || t.op === ';' || t.op === '&') ended = true;
+          else joined = true;
           this.lex.next();
           continue;
         }
       }
       if (this.isReserved(t, stop)) return out;
+      if (this.nesting === 0 && ended && !joined && !this.lex.heredocPending) {
+        // Breaks closer than BREAK_GAP to the previous one are not kept (a script of short
+        // commands would otherwise get one per line): pieces are cut at a coarser grain.
+        const offset = t.t === 'word' ? t.word.start : t.start;
+        const last = this.breaks[this.breaks.length - 1];
+        if (!last || offset - last.offset >= BREAK_GAP)
+          this.breaks.push({ offset, tokens: this.lex.tokens - 1, statements: this.statements });
+        this.flush(out);
+      }
+      ended = false;
+      joined = false;
       const before = this.lex.pos;
       out.push(...this.command());
       if (this.lex.pos === before && this.lex.peek() === t)
@@ -489,6 +631,17 @@ class Parser {
 
   private command(): ShNode[] {
     const t = this.lex.peek();
+    if (this.nesting >= MAX_COMMAND_NESTING)
+      throw new ShellParseError(`commands nested deeper than ${MAX_COMMAND_NESTING} levels`, t.t === 'word' ? t.word.start : t.start);
+    this.nesting++;
+    try {
+      return this.compound(t);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private compound(t: Token): ShNode[] {
     if (t.t === 'op' && t.op === '(') {
       this.lex.next();
       const body = this.list(new Set());
@@ -506,6 +659,25 @@ class Parser {
       case '!':
         this.lex.next();
         return this.command();
+      case '[[': {
+        // A test: one command up to `]]`, newlines and operators included (they are operands here).
+        const words: Word[] = [];
+        let end = t.word.end;
+        let truncated = false;
+        for (;;) {
+          const n = this.lex.next();
+          if (n.t === 'eof') throw new ShellParseError('unclosed "[["', start);
+          if (n.t !== 'word') continue;
+          end = n.word.end;
+          if (words.length < MAX_COMMAND_WORDS) words.push(n.word);
+          else truncated = true;
+          if (words.length > 1 && unquotedLiteral(n.word) === ']]') break;
+        }
+        this.statements++;
+        const node: ShNode = { type: 'simple', assigns: [], words, redirs: this.redirects(), start, end };
+        if (truncated) node.truncated = true;
+        return [node];
+      }
       case '{': {
         this.lex.next();
         const body = this.list(new Set(['}']));
@@ -557,6 +729,7 @@ class Parser {
         }
         const name = nameTok.t === 'word' ? (literal(nameTok.word) ?? '') : '';
         let items: Word[] | undefined;
+        let truncated = false;
         this.skipNewlinesOnly();
         if (this.isReserved(this.lex.peek(), new Set(['in']))) {
           this.lex.next();
@@ -564,7 +737,8 @@ class Parser {
           for (;;) {
             const n = this.lex.peek();
             if (n.t !== 'word') break;
-            items.push(n.word);
+            if (items.length < MAX_COMMAND_WORDS) items.push(n.word);
+            else truncated = true;
             this.lex.next();
           }
         }
@@ -575,7 +749,7 @@ class Parser {
         const body = this.list(new Set([brace ? '}' : 'done']));
         this.expectWord(brace ? '}' : 'done');
         this.redirects();
-        return [{ type: 'for', name, items, body, start }];
+        return [truncated ? { type: 'for', name, items, body, start, truncated } : { type: 'for', name, items, body, start }];
       }
       case 'case': {
         this.lex.next();
@@ -687,15 +861,19 @@ class Parser {
     const redirs: Redirect[] = [];
     let start = -1;
     let end = 0;
+    let truncated = false;
     for (;;) {
       const t = this.lex.peek();
+      const full = words.length + assigns.length + redirs.length >= MAX_COMMAND_WORDS;
       if (t.t === 'op' && /^(<<<|<<-|&>>|>>|<<|<&|>&|&>|<>|>\||<|>)$/.test(t.op)) {
         this.lex.next();
         if (start < 0) start = t.start;
         // A file descriptor number written just before the operator (`2>/dev/null`) was read as a word.
         const last = words[words.length - 1];
         if (last && last.end === t.start && /^\d+$/.test(literal(last) ?? '')) words.pop();
-        redirs.push(this.redirect(t.op));
+        const redir = this.redirect(t.op);
+        if (full) truncated = true;
+        else redirs.push(redir);
         continue;
       }
       if (t.t !== 'word') break;
@@ -710,6 +888,10 @@ class Parser {
       this.lex.next();
       if (start < 0) start = t.word.start;
       end = t.word.end;
+      if (full) {
+        truncated = true;
+        continue;
+      }
       const first = t.word.parts[0];
       const m =
         words.length === 0 && first?.kind === 'lit' && !first.quoted
@@ -720,11 +902,15 @@ class Parser {
         const valueParts: WordPart[] = [...(rest ? [{ kind: 'lit' as const, value: rest, quoted: false }] : []), ...t.word.parts.slice(1)];
         const value: Word = { parts: valueParts, start: t.word.start + m[0].length, end: t.word.end };
         if (t.word.array) value.array = t.word.array;
+        if (t.word.truncated) value.truncated = true;
         assigns.push({ name: m[1] as string, value: m[2] ? undefined : value, start: t.word.start });
         continue;
       }
       words.push(t.word);
     }
-    return { type: 'simple', assigns, words, redirs, start: Math.max(start, 0), end };
+    this.statements++;
+    const node: ShNode = { type: 'simple', assigns, words, redirs, start: Math.max(start, 0), end };
+    if (truncated) node.truncated = true;
+    return node;
   }
 }
