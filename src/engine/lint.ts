@@ -55,8 +55,9 @@ export function loadRepository(options: LoadOptions): { root: string; model: Mod
 export function lint(options: LintOptions): LintResult {
   const { root, model } = loadRepository(options);
   const rules = activeRules(options.rules, options.config);
-  const { findings, notices } = runRules(new AnalysisContext(model), rules);
-  return { root, findings, notices: [...model.notices, ...notices], rules, model };
+  const context = new AnalysisContext(model);
+  const { findings, notices } = runRules(context, rules);
+  return { root, findings, notices: [...model.notices, ...context.notices, ...notices], rules, model };
 }
 
 /** The connectivity map of the repository, as rows for a reporter. */

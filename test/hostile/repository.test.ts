@@ -204,6 +204,50 @@ const cases: Case[] = [
     check: (run) => expect(run.findings).toContain('k8s/ünï cödé ✓.yaml:4 netpol-default-deny-ingress-missing'),
   },
   {
+    name: 'a 256 KB shell script',
+    files: {
+      'fw/big.sh': SCRIPT(
+        Array.from(
+          { length: 5000 },
+          (_, i) => `iptables -A INPUT -s 10.250.${i % 250}.${i % 200} -p tcp --dport ${1000 + (i % 50000)} -j ACCEPT`,
+        ).join('\n'),
+      ),
+    },
+  },
+  {
+    name: 'a 10 MB shell script of iptables lines is read, not refused',
+    files: {
+      'fw/huge.sh': `#!/bin/sh\niptables -P INPUT ACCEPT\n${Array.from({ length: 160_000 }, (_, i) => `iptables -A INPUT -s 10.250.${i % 250}.${i % 200} -p udp --dport ${1000 + (i % 60000)} -j ACCEPT`).join('\n')}\n`,
+    },
+    check: (run) => expect(JSON.stringify(run.sarif).includes('160000 firewall rules: more than the 1000 the exact packet analysis handles')).toBe(true),
+  },
+  {
+    name: '20,000 nested braces in a script',
+    files: { 'fw/nest.sh': SCRIPT(`${'{ '.repeat(20_000)}iptables -A INPUT -j DROP${' ; }'.repeat(20_000)}`) },
+  },
+  {
+    name: 'a variable doubled 60 times',
+    files: { 'fw/grow.sh': SCRIPT(`A=x\n${'A=$A$A\n'.repeat(60)}iptables -A INPUT -s "$A" -j ACCEPT`) },
+  },
+  {
+    name: 'six nested loops over ten words',
+    files: {
+      'fw/loops.sh': SCRIPT(
+        `${Array.from({ length: 6 }, (_, i) => `for v${i} in 0 1 2 3 4 5 6 7 8 9; do`).join('\n')}\niptables -A INPUT -p tcp --dport 1$v0$v1$v2 -j ACCEPT\n${'done\n'.repeat(6)}`,
+      ),
+    },
+  },
+  {
+    name: 'a function that calls itself ten times per level',
+    files: { 'fw/fork.sh': SCRIPT(`f() {\n  iptables -A INPUT -p tcp --dport 22 -j ACCEPT\n${'  f\n'.repeat(10)}}\nf`) },
+  },
+  {
+    name: 'an nft set nested 10,000 deep',
+    files: {
+      'fw/deep.nft': `table inet f {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    ip saddr ${'{ '.repeat(10_000)}10.250.0.1${' }'.repeat(10_000)} accept\n  }\n}\n`,
+    },
+  },
+  {
     name: 'a script that would run commands if it were executed',
     files: {
       'fw/evil.sh': SCRIPT(
@@ -236,7 +280,7 @@ function GOODISH(name: string): string {
 describe('hostile inputs beside a good manifest', () => {
   for (const c of cases) {
     const skip = c.rootOnly === true && !IS_ROOT;
-    it.skipIf(skip).concurrent(c.name, async () => {
+    it.skipIf(skip).concurrent(c.name, { timeout: 120_000 }, async () => {
       const { dir, outside } = makeRepo(c.files);
       created.push(dir);
       c.setup?.(dir, outside);
