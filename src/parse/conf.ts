@@ -11,26 +11,38 @@ export interface ConfEntry {
   valueAt: SpanLocation;
 }
 
+/**
+ * The text of `line` from `from` without trailing white space, or undefined when a line
+ * terminator other than a trailing one is left in it (what `(.*?)\s*$` matched, without its
+ * quadratic backtracking on long runs of spaces).
+ */
+function restOfLine(line: string, from: number): string | undefined {
+  const rest = line.slice(from).trimEnd();
+  return /[\n\r\u2028\u2029]/.test(rest) ? undefined : rest;
+}
+
 /** WireGuard / wg-quick configuration: INI sections with `Key = value` lines. */
 export function parseWireGuard(file: string, text: string): ConfEntry[] {
   const index = new LineIndex(file, text);
   const out: ConfEntry[] = [];
   let section = '';
   for (const { start, line } of lines(text)) {
-    const body = line.replace(/\s*#.*$/, '');
+    const hash = line.indexOf('#');
+    const body = hash < 0 ? line : line.slice(0, hash).trimEnd();
     const sec = /^\s*\[([^\]]+)\]\s*$/.exec(body);
     if (sec) {
       section = (sec[1] as string).trim();
       continue;
     }
-    const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/.exec(body);
-    if (!m) continue;
+    const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)\s*=\s*/.exec(body);
+    const value = m ? restOfLine(body, m[0].length) : undefined;
+    if (!m || value === undefined) continue;
     const keyStart = start + (m[1] as string).length;
-    const valueStart = start + body.indexOf(m[3] as string, (m[1] as string).length + (m[2] as string).length);
+    const valueStart = start + body.indexOf(value, (m[1] as string).length + (m[2] as string).length);
     out.push({
       section,
       key: m[2] as string,
-      value: m[3] as string,
+      value,
       at: index.at(keyStart, start + line.length),
       valueAt: index.at(valueStart, start + line.length),
     });
@@ -48,10 +60,11 @@ export function parseSshd(file: string, text: string): ConfEntry[] {
   let section = '';
   for (const { start, line } of lines(text)) {
     if (/^\s*(#|$)/.test(line)) continue;
-    const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+)(.*?)\s*$/.exec(line);
-    if (!m) continue;
+    const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)(\s*=\s*|\s+)/.exec(line);
+    const rest = m ? restOfLine(line, m[0].length) : undefined;
+    if (!m || rest === undefined) continue;
     const key = (m[2] as string).toLowerCase();
-    const value = (m[4] as string).replace(/^"(.*)"$/, '$1');
+    const value = rest.replace(/^"(.*)"$/, '$1');
     const keyStart = start + (m[1] as string).length;
     if (key === 'match') {
       section = value;

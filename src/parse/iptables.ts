@@ -32,12 +32,50 @@ export type IptCommand =
   | { op: 'new-chain' | 'rename-chain'; table: string; chain: string; newName?: string }
   | { op: 'flush' | 'delete-chain' | 'zero' | 'list'; table: string; chain?: string };
 
+/** Messages quote the input: a hostile argument must not make a huge finding. */
+const MAX_MESSAGE = 300;
+
 export class IptError extends Error {
   constructor(
     message: string,
     readonly at: SpanLocation | undefined,
   ) {
-    super(message);
+    super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
+  }
+}
+
+/** Anything thrown while reading iptables input, as an IptError at `at` when it is not one already. */
+export function asIptError(e: unknown, at: SpanLocation | undefined): IptError {
+  if (e instanceof IptError) return e;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new IptError(`nsl-lint cannot read these rules (${what})`, at);
+}
+
+/**
+ * The arguments being read, where `--opt=value` is split in two as options are met. Reads
+ * go only forward from the option being read, so a split appends to `head` (moving the
+ * arguments before it there first) instead of copying the rest of a long line each time.
+ */
+class ArgList {
+  private readonly head: Arg[] = [];
+  /** Position in `input` of the first argument not moved to `head`. */
+  private rest = 0;
+
+  constructor(private readonly input: readonly Arg[]) {}
+
+  get length(): number {
+    return this.head.length + this.input.length - this.rest;
+  }
+
+  get(i: number): Arg | undefined {
+    return i < this.head.length ? this.head[i] : this.input[this.rest + i - this.head.length];
+  }
+
+  /** Insert `a` before position `i`. */
+  insert(i: number, a: Arg): void {
+    while (this.head.length < i && this.rest < this.input.length) this.head.push(this.input[this.rest++] as Arg);
+    if (this.head.length === i) this.head.push(a);
+    else this.head.splice(i, 0, a);
   }
 }
 
@@ -184,6 +222,19 @@ function addresses(text: string, family: Family, at: SpanLocation): Intervals {
   return Iv.from(ranges);
 }
 
+/**
+ * Single ports and protocols as shared Intervals (never modified): a file of a million
+ * `--dport 22` rules holds one copy. Values up to 65535 only, so the cache stays small.
+ */
+const POINTS = new Map<bigint, Intervals>();
+function shared(values: Intervals): Intervals {
+  const only = values.length === 1 ? values[0] : undefined;
+  if (!only || only[0] !== only[1] || only[0] > 65535n) return values;
+  let p = POINTS.get(only[0]);
+  if (!p) POINTS.set(only[0], (p = values));
+  return p;
+}
+
 function protocol(text: string, family: Family, at: SpanLocation): Intervals | undefined {
   const t = text.toLowerCase();
   if (t === 'all' || t === '0') return undefined;
@@ -191,7 +242,7 @@ function protocol(text: string, family: Family, at: SpanLocation): Intervals | u
   if (n === undefined && /^\d+$/.test(t)) n = Number(t);
   if (n === undefined || n < 0 || n > 255) throw new IptError(`unknown protocol "${text}"`, at);
   if (family === 6 && n === 1) n = 1; // ip6tables accepts `-p icmp` literally (protocol 1), which never matches ICMPv6
-  return Iv.point(BigInt(n));
+  return shared(Iv.point(BigInt(n)));
 }
 
 /** Quote an argument for iptables-restore when it holds spaces. */
@@ -203,7 +254,15 @@ function renderArg(text: string): string {
  * Parse the arguments of one `iptables`/`ip6tables` invocation (without the program name),
  * or one line of an iptables-save file.
  */
-export function parseIptables(args: Arg[], family: Family, where: SpanLocation): IptCommand | undefined {
+export function parseIptables(args: readonly Arg[], family: Family, where: SpanLocation): IptCommand | undefined {
+  try {
+    return parseArgs(new ArgList(args), family, where);
+  } catch (e) {
+    throw asIptError(e, where);
+  }
+}
+
+function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptCommand | undefined {
   let table = 'filter';
   let op: string | undefined;
   let chain: string | undefined;
@@ -222,12 +281,12 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
   let i = 0;
   let negate = false;
   const next = (opt: Arg): Arg => {
-    const a = args[++i];
+    const a = args.get(++i);
     if (!a) throw new IptError(`option "${opt.text}" requires an argument`, opt.at);
     return a;
   };
   const optional = (): Arg | undefined => {
-    const a = args[i + 1];
+    const a = args.get(i + 1);
     if (a && !a.text.startsWith('-') && a.text !== '!') {
       i++;
       return a;
@@ -252,7 +311,7 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
   };
 
   for (; i < args.length; i++) {
-    const a = args[i] as Arg;
+    const a = args.get(i) as Arg;
     const t = a.text;
     if (t === '!') {
       negate = !negate;
@@ -262,7 +321,7 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
     const opt = eq > 0 ? t.slice(0, eq) : t;
     if (eq > 0) {
       // `--dport=22` is accepted by getopt_long.
-      args.splice(i + 1, 0, { text: t.slice(eq + 1), at: a.at });
+      args.insert(i + 1, { text: t.slice(eq + 1), at: a.at });
     }
     const command = COMMANDS[opt];
     if (command) {
@@ -270,12 +329,12 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
       op = command;
       if (command === 'flush' || command === 'delete-chain' || command === 'zero' || command === 'list') {
         chain = optional()?.text;
-        if (command === 'list' && args[i + 1] && /^\d+$/.test(args[i + 1]?.text ?? '')) i++;
+        if (command === 'list' && args.get(i + 1) && /^\d+$/.test(args.get(i + 1)?.text ?? '')) i++;
         continue;
       }
       chain = next(a).text;
       if (command === 'insert' || command === 'delete' || command === 'replace') {
-        const n = args[i + 1];
+        const n = args.get(i + 1);
         if (n && /^\d+$/.test(n.text)) {
           index = Number(n.text);
           i++;
@@ -300,7 +359,7 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
       case '-c':
       case '--set-counters':
         next(a);
-        if (!/^\d+:\d+$/.test(args[i]?.text ?? '')) next(a);
+        if (!/^\d+:\d+$/.test(args.get(i)?.text ?? '')) next(a);
         break;
       case '-p':
       case '--protocol': {
@@ -347,8 +406,8 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
         isGoto = opt === '-g' || opt === '--goto';
         ruleArgs.push(isGoto ? '-g' : '-j', renderArg(v.text));
         // Target options: everything up to the next match or command.
-        while (args[i + 1] && args[i + 1]?.text.startsWith('--') && !COMMANDS[args[i + 1]?.text ?? '']) {
-          const o = args[++i] as Arg;
+        while (args.get(i + 1) && args.get(i + 1)?.text.startsWith('--') && !COMMANDS[args.get(i + 1)?.text ?? '']) {
+          const o = args.get(++i) as Arg;
           ruleArgs.push(o.text);
           const val = optional();
           if (val) ruleArgs.push(renderArg(val.text));
@@ -428,7 +487,7 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
         if (!proto || protoNegated || !Iv.subset(proto, PORT_PROTOCOLS))
           throw new IptError(`unknown option "${opt}" (needs -p tcp or -p udp)`, a.at);
         const dim = opt === '--dport' || opt === '--destination-port' ? 'dport' : 'sport';
-        push({ dim, values: [portRange(v.text, v.at)], negate });
+        push({ dim, values: shared([portRange(v.text, v.at)]), negate });
         pushArgs(opt, v.text);
         break;
       }
@@ -490,12 +549,12 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
         const parts = [opt];
         if (opt === '--syn') parts.length = 1;
         else {
-          const val = args[i + 1];
+          const val = args.get(i + 1);
           if (val && (!val.text.startsWith('-') || /^-\d/.test(val.text)) && val.text !== '!') {
             parts.push(val.text);
             i++;
             // `--tcp-flags MASK COMP` takes two values.
-            const second = args[i + 1];
+            const second = args.get(i + 1);
             if (opt === '--tcp-flags' && second) {
               parts.push(second.text);
               i++;
@@ -513,7 +572,8 @@ export function parseIptables(args: Arg[], family: Family, where: SpanLocation):
     if (args.length === 0) return undefined;
     throw new IptError('no command specified (-A, -I, -P, …)', where);
   }
-  const rule: IptRuleSpec = { conds, goto: isGoto, uncertain, args: ruleArgs };
+  // Exact-size copies: pushed arrays keep spare room, for each of maybe a million rules.
+  const rule: IptRuleSpec = { conds: conds.slice(), goto: isGoto, uncertain: uncertain.slice(), args: ruleArgs.slice() };
   if (target !== undefined) rule.target = target;
   if (stateMatch) rule.stateMatch = stateMatch;
   const c = chain ?? '';
