@@ -33,6 +33,10 @@ interface Report {
 if (!process.argv.includes('--report-only')) {
   const run = spawnSync('npx', ['stryker', 'run'], { cwd: ROOT, stdio: 'inherit' });
   if (run.status !== 0) process.exit(run.status ?? 1);
+  // The committed incremental file should not carry this checkout's absolute path.
+  const incremental = path.join(ROOT, 'mutation/stryker-incremental.json');
+  const text = fs.readFileSync(incremental, 'utf8');
+  fs.writeFileSync(incremental, text.replace(/"projectRoot": "[^"]*"/, '"projectRoot": "."'));
 }
 
 const report = JSON.parse(fs.readFileSync(REPORT, 'utf8')) as Report;
