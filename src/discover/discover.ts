@@ -52,13 +52,13 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
   const configIgnore = ignore().add(options.ignore);
   const reader = new GuardedReader(options.root, options.maxFileBytes);
 
-  const consider = (abs: string, explicit: boolean, within?: string): void => {
+  const consider = (abs: string, explicit: boolean, within?: string, plain = false): void => {
     const rel = toPosixRelative(options.root, abs);
     if (found.has(rel)) return;
     if (!explicit && !rel.startsWith('../') && configIgnore.ignores(rel)) return;
     const byName = kindByName(rel);
     if (byName === undefined && !explicit) return;
-    const read = reader.read(abs, within === undefined ? { explicit } : { explicit, within });
+    const read = reader.read(abs, within === undefined ? { explicit, plain } : { explicit, within, plain });
     if (!read.ok) {
       notices.push({ level: read.level, file: rel, message: read.reason });
       return;
@@ -83,7 +83,8 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
     // A folder named outside the repository is its own boundary: links in it may not lead out of it.
     const rel = path.relative(options.root, abs);
     const within = rel.startsWith('..') || path.isAbsolute(rel) ? abs : undefined;
-    if (stat.isDirectory()) walk(abs, gitignoresAbove(reader, options.root, abs), reader, (file) => consider(file, false, within));
+    if (stat.isDirectory())
+      walk(abs, gitignoresAbove(reader, options.root, abs), reader, (file, plain) => consider(file, false, within, plain));
     else consider(abs, true);
   }
 
@@ -127,7 +128,7 @@ function isIgnored(scopes: ScopedIgnore[], abs: string, isDir: boolean): boolean
   return false;
 }
 
-function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, visit: (file: string) => void): void {
+function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, visit: (file: string, plain: boolean) => void): void {
   const own = loadGitignore(reader, dir);
   const scopes = own ? [...inherited, own] : inherited;
   let entries: fs.Dirent[];
@@ -145,7 +146,7 @@ function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, vis
     if (!isDir && !isFile) continue;
     if (isIgnored(scopes, abs, isDir)) continue;
     if (isDir) walk(abs, scopes, reader, visit);
-    else visit(abs);
+    else visit(abs, entry.isFile());
   }
 }
 

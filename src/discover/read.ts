@@ -24,25 +24,30 @@ export class GuardedReader {
    * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the
    * user named outside the repository; files found in it may not lead out of it.
    */
-  read(abs: string, { explicit = false, within }: { explicit?: boolean; within?: string } = {}): ReadResult {
+  read(
+    abs: string,
+    { explicit = false, within, plain = false }: { explicit?: boolean; within?: string; plain?: boolean } = {},
+  ): ReadResult {
     let real: string;
     try {
-      real = fs.realpathSync(abs);
+      // `plain`: the walk found a regular file (not a link) by descending through real folders only.
+      real = plain ? abs : fs.realpathSync(abs);
     } catch (err) {
       return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
     }
-    if (!explicit && !this.inside(real, within))
+    if (!explicit && !plain && !this.inside(real, within))
       return { ok: false, level: 'warning', reason: 'skipped: it links to a file outside the repository' };
     let fd: number | undefined;
     try {
-      // Look before opening (opening a device can have effects), and again after (the path may change in between).
-      const before = fs.statSync(real);
-      if (!before.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(before)})` };
+      // Look before opening (opening a device can have effects; the walk has looked already),
+      // and again after (the path may change in between).
+      const before = plain ? undefined : fs.statSync(real);
+      if (before && !before.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(before)})` };
       fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
       if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
-      const bytes = readBounded(fd, this.maxBytes);
+      const bytes = readBounded(fd, stat.size, this.maxBytes);
       if (!bytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
       return { ok: true, text: decodeText(bytes) };
     } catch (err) {
@@ -68,18 +73,21 @@ export class GuardedReader {
 }
 
 /** Read to the end, or undefined past `max` bytes (a file may grow while it is read). */
-function readBounded(fd: number, max: number): Buffer | undefined {
+function readBounded(fd: number, expected: number, max: number): Buffer | undefined {
   const chunks: Buffer[] = [];
   let total = 0;
+  // One read of the expected size, plus one byte to see whether the file grew.
+  let size = Math.min(expected + 1, max + 1);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(size, max + 1 - total)));
     const n = fs.readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     total += n;
     if (total > max) return undefined;
     chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    size = 1 << 20;
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }
 
 /** UTF-16 by its byte order mark, else UTF-8 (a UTF-8 BOM is dropped). */
