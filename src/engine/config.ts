@@ -5,6 +5,7 @@ import jsyaml from 'js-yaml';
 import { YamlLocator, parseYamlStream } from '../parse/yaml.js';
 import { ConfigError } from '../core/errors.js';
 import { GuardedReader } from '../discover/read.js';
+import { DEFAULT_SENSITIVE_PORTS } from '../analysis/firewall.js';
 import { defaultConfig, type Config, type SensitivePort } from '../core/config.js';
 
 export const CONFIG_FILE_NAMES = ['.nsl-lint.yaml', '.nsl-lint.yml'];
@@ -107,17 +108,16 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     }
   }
   const base = defaultConfig();
-  const locate = (path: (string | number)[]): ConfigError['line'][] => {
-    const span = new YamlLocator(text).locate(0, path, 'value');
-    return [span?.start.line, span?.start.column];
-  };
   const sensitivePorts = (user.host?.sensitivePorts ?? []).map((entry, i) => {
     const port = parseSensitivePort(entry);
-    if (typeof port === 'string') {
-      const [line, column] = locate(['host', 'sensitivePorts', i]);
-      throw new ConfigError(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, displayName, line, column);
-    }
-    return port;
+    if (typeof port !== 'string') return port;
+    const span = new YamlLocator(text).locate(0, ['host', 'sensitivePorts', i], 'value');
+    throw new ConfigError(
+      `"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`,
+      displayName,
+      span?.start.line,
+      span?.start.column,
+    );
   });
   const config: Config = {
     rules: user.rules ?? {},
@@ -152,16 +152,6 @@ function configSchemaError(error: ErrorObject | undefined, text: string, file: s
   return new ConfigError(message, file, span?.start.line, span?.start.column);
 }
 
-const WELL_KNOWN_PORTS: Record<string, string> = {
-  'tcp/22': 'SSH',
-  'tcp/6443': 'Kubernetes API server',
-  'tcp/2379-2380': 'etcd',
-  'tcp/10250': 'kubelet',
-  'tcp/10255': 'kubelet read-only',
-  'tcp/10257': 'kube-controller-manager',
-  'tcp/10259': 'kube-scheduler',
-};
-
 /** `22`, `"8000-8100"`, `"53/udp"` (TCP unless said otherwise); a string says what is wrong. */
 function parseSensitivePort(entry: number | string): SensitivePort | string {
   const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/.exec(String(entry));
@@ -171,6 +161,6 @@ function parseSensitivePort(entry: number | string): SensitivePort | string {
   if (lo < 1 || hi > 65535) return 'ports are 1-65535';
   if (lo > hi) return `the range is reversed (${lo} > ${hi})`;
   const proto = m[3] === 'udp' ? 17 : 6;
-  const key = `${m[3] ?? 'tcp'}/${lo === hi ? lo : `${lo}-${hi}`}`;
-  return { proto, lo, hi, label: WELL_KNOWN_PORTS[key] ?? 'configured sensitive port' };
+  const known = DEFAULT_SENSITIVE_PORTS.find((d) => d.proto === proto && d.lo === lo && d.hi === hi);
+  return { proto, lo, hi, label: known?.label ?? 'configured sensitive port' };
 }
