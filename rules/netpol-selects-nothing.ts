@@ -1,4 +1,5 @@
 import { defineRule } from '../src/rule/rule.js';
+import { namespaceInfo } from '../src/model/model.js';
 
 export default defineRule({
   id: 'netpol-selects-nothing',
@@ -9,12 +10,16 @@ export default defineRule({
   remediation: "Fix the selector to match the workload's pod template labels (`spec.template.metadata.labels`), or delete the policy.",
   precision: 'high',
   tags: ['kubernetes', 'network-policy'],
-  *check({ netpol }) {
+  *check({ model, netpol }) {
     const a = netpol;
     for (const policy of a.policies) {
       if (policy.namespace === undefined || policy.pods.all || !policy.selectorNode) continue;
+      // Pods the repository does not show (operator resources, remote bases, templates) may be the ones it selects.
+      if (namespaceInfo(model, policy.namespace).incomplete !== undefined) continue;
       const pods = a.podsIn(policy.namespace);
       if (pods.length === 0) continue;
+      // A `{{ }}` label value is decided when a template is rendered: unknown, never a mismatch.
+      if (hasTemplateMarkup(policy.selectorNode.value) || pods.some((pod) => hasTemplateMarkup(pod.labels))) continue;
       // `unknown` (a selector nsl-lint cannot judge) counts as a possible match.
       if (pods.some((pod) => a.selectsIgnoringHostNetwork(policy, pod) !== false)) continue;
       yield {
@@ -24,3 +29,7 @@ export default defineRule({
     }
   },
 });
+
+function hasTemplateMarkup(value: unknown): boolean {
+  return JSON.stringify(value ?? null).includes('{{');
+}

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/rule/rule.js';
 import { resourcesOf } from '../src/model/model.js';
-import { isPlaceholder } from '../src/analysis/secrets.js';
+import { decodeBase64, isPlaceholder } from '../src/analysis/secrets.js';
 
 export default defineRule({
   id: 'secrets-committed',
@@ -16,10 +16,13 @@ export default defineRule({
     for (const secret of resourcesOf(model, 'Secret', [''])) {
       // SOPS keeps its metadata beside the encrypted values.
       if (secret.root.get('sops') !== undefined) continue;
-      const maps = ['data', 'stringData'].map((field) => secret.root.get(field)).filter((m) => m?.isMap);
-      const filled = maps.flatMap((m) => m?.entries() ?? []).filter(([, v]) => !isPlaceholder(v.value));
+      // `data` is base64: a placeholder is judged on the decoded text.
+      const placeholder = (field: string, value: unknown): boolean =>
+        isPlaceholder(value) || (field === 'data' && typeof value === 'string' && isPlaceholder(decodeBase64(value) ?? value));
+      const maps = ['data', 'stringData'].map((field) => [field, secret.root.get(field)] as const).filter(([, m]) => m?.isMap);
+      const filled = maps.flatMap(([field, m]) => (m?.entries() ?? []).filter(([, v]) => !placeholder(field, v.value)));
       if (filled.length === 0) continue;
-      const firstMap = maps.find((m) => m?.entries().some(([, v]) => !isPlaceholder(v.value)));
+      const firstMap = maps.find(([field, m]) => m?.entries().some(([, v]) => !placeholder(field, v.value)))?.[1];
       const firstKey = firstMap?.entries()[0]?.[1];
       if (!firstKey) continue;
       const keys = filled.map(([k]) => k);

@@ -3,7 +3,7 @@ import type { Config, RuleSetting } from '../core/config.js';
 import type { Finding, Severity } from '../core/finding.js';
 import { isPathLocation, type Location, type Span } from '../core/location.js';
 import type { Notice } from '../core/notice.js';
-import type { Model } from '../model/model.js';
+import { copyKey, type Model } from '../model/model.js';
 import { YamlLocator } from '../parse/yaml.js';
 import type { RuleContext } from '../rule/context.js';
 import type { Report, Rule } from '../rule/rule.js';
@@ -62,7 +62,10 @@ export function runRules(context: RuleContext, rules: readonly ActiveRule[]): { 
         message: report.message,
         file: at.file,
         span: at.span,
-        related: (report.related ?? []).map((r) => ({ ...locator.resolve(r.at), message: r.message })),
+        related: [
+          ...(report.related ?? []).map((r) => ({ ...locator.resolve(r.at), message: r.message })),
+          ...copiesOf(context.model, report.at, locator),
+        ],
         fingerprint: '',
       });
     }
@@ -70,6 +73,21 @@ export function runRules(context: RuleContext, rules: readonly ActiveRule[]): { 
   findings.sort(compareFindings);
   assignFingerprints(findings, locator);
   return { findings, notices };
+}
+
+/** The same place in identical copies of the object a finding is anchored in (see `Model.copies`). */
+function copiesOf(model: Model, at: Location, locator: Locator): Finding['related'] {
+  if (!isPathLocation(at) || model.copies.size === 0) return [];
+  // An object's root is the document itself, or an item of a List document.
+  for (const depth of [0, 2]) {
+    const copies = model.copies.get(copyKey(at.file, at.doc, at.path.slice(0, depth)));
+    if (!copies) continue;
+    return copies.map((copy) => ({
+      ...locator.resolve({ ...copy, path: [...copy.path, ...at.path.slice(depth)], part: at.part }),
+      message: 'the same object, repeated here',
+    }));
+  }
+  return [];
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

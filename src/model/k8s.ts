@@ -49,6 +49,40 @@ export interface NamespaceInfo {
   labelsComplete: boolean;
   /** The `Namespace` object, when the repository has one. */
   object: Resource | undefined;
+  /**
+   * Why the repository does not show everything that runs here (operator resources that
+   * make pods, a remote kustomize base, a skipped template); undefined when it does.
+   */
+  incomplete?: string;
+}
+
+/**
+ * API groups whose custom resources only configure something (policies, routes, monitors,
+ * certificates): they make no pods. Any other custom resource may (an operator's
+ * `Prometheus`, a `Kafka` cluster, a Knative `Service`).
+ */
+const CONFIG_ONLY_GROUPS = [
+  /(^|\.)k8s\.io$/,
+  /^(apps|batch|policy|autoscaling|networking|extensions)$/,
+  /^(security|networking|telemetry|extensions|config)\.istio\.io$/,
+  /(^|\.)projectcalico\.org$/,
+  /^cilium\.io$/,
+  /(^|\.)linkerd\.io$/,
+  /^cert-manager\.io$|^acme\.cert-manager\.io$/,
+  /^traefik\.(io|containo\.us)$/,
+  /^kustomize\.config\.k8s\.io$|^config\.kubernetes\.io$/,
+  /^(gateway|policy)\.networking\.k8s\.io$/,
+  /^external-secrets\.io$|^bitnami\.com$/,
+];
+
+/** Pod-making kinds of `monitoring.coreos.com`; its monitors and rules make none. */
+const PROMETHEUS_OPERATOR_WORKLOADS = new Set(['Prometheus', 'PrometheusAgent', 'Alertmanager', 'ThanosRuler']);
+
+/** A namespaced object that may make pods nsl-lint cannot see: an operator's custom resource. */
+export function makesUnmodelledPods(r: Resource): boolean {
+  if (r.group === '' || !r.group.includes('.') || r.kind.endsWith('List')) return false;
+  if (r.group === 'monitoring.coreos.com') return PROMETHEUS_OPERATOR_WORKLOADS.has(r.kind);
+  return !CONFIG_ONLY_GROUPS.some((g) => g.test(r.group));
 }
 
 /** Kinds that live outside namespaces (a namespace set on them is meaningless). */

@@ -1,15 +1,25 @@
+import path from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
-import { isHelmTemplate } from '../parse/helm.js';
 import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
 import { loadHost } from './host-load.js';
 import { emptyAccessModel } from './access.js';
-import { KustomizationIndex } from './kustomize.js';
-import { WORKLOAD_KINDS, apiGroup, isNamespacedKind, podTemplate, type NamespaceInfo, type Resource, type Workload } from './k8s.js';
-import type { Model, ParseErrorRecord } from './model.js';
+import { KustomizeGraph, applyContext, type KustomizeContext } from './kustomize.js';
+import {
+  WORKLOAD_KINDS,
+  apiGroup,
+  makesUnmodelledPods,
+  isNamespacedKind,
+  podTemplate,
+  type NamespaceInfo,
+  type Resource,
+  type Workload,
+} from './k8s.js';
+import { copyKey, type Model, type ParseErrorRecord, type RenderedInput } from './model.js';
+import type { PathLocation } from '../core/location.js';
 
 interface RawObject {
   file: SourceFile;
@@ -17,14 +27,18 @@ interface RawObject {
 }
 
 /** Build the model from discovered files. Never throws for bad input: it becomes parse errors and notices. */
-export function loadModel(root: string, files: SourceFile[], config: Config, notices: Notice[] = []): Model {
+export function loadModel(root: string, files: SourceFile[], config: Config, notices: Notice[] = [], rendered?: RenderedInput): Model {
   const parseErrors: ParseErrorRecord[] = [];
   const raw: RawObject[] = [];
+  const kustomize = new KustomizeGraph(root, files, notices, config.maxFileBytes);
+  const reading: ManifestReading = { kustomize, charts: chartDirs(files), raw, parseErrors, notices, templates: [] };
   for (const file of files) {
-    if (file.kind !== 'manifest') continue;
+    if (file.kind !== 'manifest' || rendered?.files.has(file.path)) continue;
+    // Patches and kustomize's own configuration are inputs to a build, not objects.
+    if (kustomize.isInput(file.path)) continue;
     // One file's failure is a notice for that file; the others are still read.
     try {
-      readManifest(file, raw, parseErrors, notices);
+      readManifest(file, reading);
     } catch (err) {
       notices.push({
         level: 'error',
@@ -35,56 +49,203 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     }
   }
 
-  const kustomize = new KustomizationIndex(root, files, notices, config.maxFileBytes);
-  const resources = raw.map(({ file, node }) => toResource(file, node, config, kustomize));
+  const resources: Resource[] = [];
+  const incomplete = new Map<string, string>();
+  for (const { file, node } of raw) {
+    const contexts = kustomize.contexts(file.path);
+    if (contexts.length === 0) {
+      resources.push(toResource(file.path, node, config));
+      continue;
+    }
+    for (const context of contexts) {
+      const resource = toResource(file.path, inContext(node, context), config);
+      resources.push(resource);
+      if (context.remote && resource.namespace !== undefined) {
+        incomplete.set(resource.namespace, 'a kustomization feeding it has remote resources');
+      }
+    }
+  }
+  for (const object of rendered?.objects ?? []) {
+    resources.push(toResource(object.file, new Node(object.value, object.file, object.doc, object.basePath), config));
+  }
+  for (const file of reading.templates) {
+    for (const namespace of templateNamespaces(file, kustomize, config)) incomplete.set(namespace, `template ${file.path} was skipped`);
+  }
+  const copies = dropIdenticalCopies(resources);
+  for (const r of resources) {
+    if (r.namespace !== undefined && makesUnmodelledPods(r))
+      incomplete.set(r.namespace, `${r.kind} "${r.name}" creates pods nsl-lint does not model`);
+  }
   const model: Model = {
     root,
     config,
     files,
     resources,
     workloads: resources.filter((r) => WORKLOAD_KINDS.has(r.kind) && r.group !== 'kustomize.config.k8s.io').map(toWorkload),
-    namespaces: collectNamespaces(resources, config),
+    namespaces: collectNamespaces(resources, config, incomplete),
     parseErrors,
+    copies,
     notices,
     host: emptyHostModel(),
     access: emptyAccessModel(),
   };
+  for (const [name, why] of incomplete) {
+    notices.push({
+      level: 'note',
+      message: `namespace "${name}" is incomplete in the repository (${why}): checks that judge everything running in it stay quiet there`,
+    });
+  }
   // Host rulesets and access configs; scripts can also carry WireGuard keys (`wg set … private-key`).
   model.host = loadHost(model);
   return model;
 }
 
-function readManifest(file: SourceFile, out: RawObject[], errors: ParseErrorRecord[], notices: Notice[]): void {
+interface ManifestReading {
+  kustomize: KustomizeGraph;
+  /** Directories holding a `Chart.yaml`. */
+  charts: Set<string>;
+  raw: RawObject[];
+  parseErrors: ParseErrorRecord[];
+  notices: Notice[];
+  /** Files skipped as templates: their objects are unknown. */
+  templates: SourceFile[];
+}
+
+function readManifest(file: SourceFile, reading: ManifestReading): void {
+  const { notices } = reading;
   const isJson = file.path.toLowerCase().endsWith('.json');
-  if (!isJson && isHelmTemplate(file.path, file.text)) {
-    notices.push({ level: 'note', file: file.path, message: 'skipped Helm template (render it with `helm template` to check it)' });
+  const skipTemplate = (why: string): void => {
+    reading.templates.push(file);
+    notices.push({ level: 'note', file: file.path, message: `skipped template: ${why}` });
+  };
+  if (!isJson && file.text.includes('{{') && inChartTemplates(file.path, reading.charts)) {
+    skipTemplate('a Helm chart template (render it with `helm template` to check it)');
     return;
   }
   const parsed = isJson ? parseJsonStream(file.text) : parseYamlStream(file.text);
   if (!parsed.ok) {
     if (!isJson && file.text.includes('{{')) {
-      notices.push({ level: 'note', file: file.path, message: 'skipped template: `{{ }}` markup that is not YAML' });
+      skipTemplate('`{{ }}` markup that is not YAML');
       return;
     }
-    // JSON files are reported only when they look like manifests (tsconfig-style JSONC is not ours).
-    if (isJson && !file.text.includes('"apiVersion"')) return;
-    for (const error of parsed.errors) errors.push({ file: file.path, message: error.message, span: error.span });
+    // Syntax errors count only where a manifest was meant: other YAML/JSON (mkdocs, CI files, tsconfig) is not ours.
+    if (!looksLikeManifest(file, isJson) && !reading.kustomize.isInKustomizeTree(file.path)) {
+      notices.push({
+        level: 'note',
+        file: file.path,
+        message: `not read: ${parsed.errors[0]?.message ?? 'syntax error'} (not a Kubernetes manifest)`,
+      });
+      return;
+    }
+    for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
+  }
+  if (file.text.includes('{{') && parsed.docs.some(templateShapesStructure)) {
+    skipTemplate('`{{ }}` stands for keys or whole values');
+    return;
   }
   parsed.docs.forEach((value, doc) => {
     if (value === undefined) return;
     const node = new Node(value, file.path, doc, []);
     if (!isObject(node)) return;
+    // `$patch: delete` and its kin are instructions to kustomize, not objects.
+    if (node.get('$patch') !== undefined) return;
     const kind = node.get('kind')?.str() ?? '';
     const items = node.get('items');
     if (kind.endsWith('List') && items?.isSeq) {
       for (const item of items.items()) {
         const typed = typedListItem(node, kind, items, item);
-        if (isObject(typed)) out.push({ file, node: typed });
+        if (isObject(typed)) reading.raw.push({ file, node: typed });
       }
     } else {
-      out.push({ file, node });
+      reading.raw.push({ file, node });
     }
   });
+}
+
+/** A top-level `apiVersion:` and `kind:` in the text: a manifest was meant, even if it does not parse. */
+function looksLikeManifest(file: SourceFile, isJson: boolean): boolean {
+  if (isJson) return file.text.includes('"apiVersion"') && file.text.includes('"kind"');
+  return /^apiVersion:/m.test(file.text) && /^kind:/m.test(file.text);
+}
+
+/**
+ * `{{ }}` outside a string changes what YAML reads: `key: {{ .x }}` is a flow mapping with
+ * an object key, `{{ .k }}: v` a templated key. Inside string values it is only unknown text.
+ */
+function templateShapesStructure(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(templateShapesStructure);
+  if (!isPlainObject(value)) return false;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('{{') || key === '[object Object]' || templateShapesStructure(child)) return true;
+  }
+  return false;
+}
+
+function chartDirs(files: SourceFile[]): Set<string> {
+  return new Set(files.filter((f) => path.posix.basename(f.path) === 'Chart.yaml').map((f) => path.posix.dirname(f.path)));
+}
+
+/** Inside a `templates/` folder of a chart (a directory with `Chart.yaml` above it). */
+function inChartTemplates(file: string, charts: Set<string>): boolean {
+  const parts = file.split('/');
+  for (let i = parts.length - 2; i >= 1; i--) {
+    if (parts[i] === 'templates' && charts.has(parts.slice(0, i).join('/') || '.')) return true;
+  }
+  return false;
+}
+
+/** Namespaces a skipped template may put objects in: its kustomize namespaces, a literal `namespace:`, else the default one. */
+function templateNamespaces(file: SourceFile, kustomize: KustomizeGraph, config: Config): string[] {
+  const fromBuild = kustomize.contexts(file.path).map((c) => c.namespace);
+  if (fromBuild.length > 0 && fromBuild.every((n) => n !== undefined)) return fromBuild as string[];
+  const literal = [...file.text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1] as string);
+  return literal.length > 0 ? [...new Set(literal)] : [config.defaultNamespace];
+}
+
+/**
+ * The same object (kind, namespace, name and content) in several files is one object of the
+ * cluster: keep the first in path order, remove the others and remember where they are.
+ */
+function dropIdenticalCopies(resources: Resource[]): Map<string, PathLocation[]> {
+  const copies = new Map<string, PathLocation[]>();
+  const byIdentity = new Map<string, Resource[]>();
+  for (const r of resources) {
+    if (!r.name) continue;
+    const id = `${r.group}\0${r.kind}\0${r.namespace ?? ''}\0${r.name}`;
+    const same = byIdentity.get(id);
+    if (same) same.push(r);
+    else byIdentity.set(id, [r]);
+  }
+  const removed = new Set<Resource>();
+  for (const group of byIdentity.values()) {
+    if (group.length < 2) continue;
+    const kept: { resource: Resource; text: string }[] = [];
+    for (const r of group) {
+      const text = JSON.stringify(r.root.value);
+      const first = kept.find((k) => k.text === text && k.resource.file !== r.file);
+      if (!first) {
+        kept.push({ resource: r, text });
+        continue;
+      }
+      removed.add(r);
+      const key = copyKey(first.resource.file, first.resource.root.doc, first.resource.root.path);
+      let list = copies.get(key);
+      if (!list) copies.set(key, (list = []));
+      list.push(r.root.loc);
+    }
+  }
+  if (removed.size > 0) {
+    const rest = resources.filter((r) => !removed.has(r));
+    resources.splice(0, resources.length, ...rest);
+  }
+  return copies;
+}
+
+function inContext(node: Node, context: KustomizeContext): Node {
+  const value = node.value as Record<string, unknown>;
+  const kind = typeof value['kind'] === 'string' ? value['kind'] : '';
+  const group = apiGroup(typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '');
+  return node.withValue(applyContext(value, group, isNamespacedKind(kind), context));
 }
 
 /**
@@ -105,13 +266,13 @@ function isObject(node: Node): boolean {
   return typeof node.value['apiVersion'] === 'string' && typeof node.value['kind'] === 'string';
 }
 
-function toResource(file: SourceFile, root: Node, config: Config, kustomize: KustomizationIndex): Resource {
+function toResource(file: string, root: Node, config: Config): Resource {
   const apiVersion = root.get('apiVersion')?.str() ?? '';
   const kind = root.get('kind')?.str() ?? '';
   const metadata = root.get('metadata');
   let namespace: string | undefined;
   if (isNamespacedKind(kind)) {
-    namespace = metadata?.get('namespace')?.str() || kustomize.namespaceFor(file.path) || config.defaultNamespace;
+    namespace = metadata?.get('namespace')?.str() || config.defaultNamespace;
   }
   return {
     apiVersion,
@@ -119,7 +280,7 @@ function toResource(file: SourceFile, root: Node, config: Config, kustomize: Kus
     kind,
     name: metadata?.get('name')?.str() ?? '',
     namespace,
-    file: file.path,
+    file,
     root,
     metadata,
     labels: metadata?.get('labels')?.stringMap() ?? {},
@@ -146,7 +307,7 @@ function toWorkload(resource: Resource): Workload {
  * `kubernetes.io/metadata.name`; `Namespace` objects and the config add labels and make
  * the set complete.
  */
-function collectNamespaces(resources: Resource[], config: Config): Map<string, NamespaceInfo> {
+function collectNamespaces(resources: Resource[], config: Config, incomplete: Map<string, string>): Map<string, NamespaceInfo> {
   const map = new Map<string, NamespaceInfo>();
   const entry = (name: string): NamespaceInfo => {
     let info = map.get(name);
@@ -171,5 +332,6 @@ function collectNamespaces(resources: Resource[], config: Config): Map<string, N
     info.labelsComplete = true;
     Object.assign(info.labels, labels, { 'kubernetes.io/metadata.name': name });
   }
+  for (const [name, why] of incomplete) entry(name).incomplete = why;
   return map;
 }

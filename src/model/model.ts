@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import type { Span } from '../core/location.js';
+import type { DocPath, PathLocation, Span } from '../core/location.js';
 import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { HostModel } from './firewall.js';
@@ -13,6 +13,24 @@ export interface ParseErrorRecord {
   span: Span;
 }
 
+/** An object built by the user's own kustomize, traced back to the document it came from. */
+export interface RenderedObject {
+  /** The built object: the kustomization's namespace, labels and patches already applied. */
+  value: Record<string, unknown>;
+  /** Repository-relative path and document ordinal of the source the object came from. */
+  file: string;
+  doc: number;
+  /** Where the object sits in that document: empty, or `['items', i]` for a List item. */
+  basePath: DocPath;
+}
+
+/** The output of rendering: objects to check, and the files whose objects they replace. */
+export interface RenderedInput {
+  objects: RenderedObject[];
+  /** Manifest files reached by a rendered kustomization: not read again on their own. */
+  files: ReadonlySet<string>;
+}
+
 /** Everything loaded from the repository: what rules read. Built once, never mutated by rules. */
 export interface Model {
   root: string;
@@ -24,6 +42,11 @@ export interface Model {
   /** Every namespace that holds an object or is defined by a `Namespace` object or the config. */
   namespaces: Map<string, NamespaceInfo>;
   parseErrors: ParseErrorRecord[];
+  /**
+   * Objects that appear again, identical, in later files (generated install bundles): only
+   * the first is in `resources`; its root's location key (`copyKey`) lists the others.
+   */
+  copies: Map<string, PathLocation[]>;
   notices: Notice[];
   host: HostModel;
   /** WireGuard and sshd configuration (filled with the host model). */
@@ -38,4 +61,9 @@ export function resourcesOf(model: Model, kind: string, groups?: readonly string
 /** What is known of a namespace; one the repository never mentions has only its name label. */
 export function namespaceInfo(model: Model, name: string): NamespaceInfo {
   return model.namespaces.get(name) ?? { name, labels: { 'kubernetes.io/metadata.name': name }, labelsComplete: false, object: undefined };
+}
+
+/** The key of an object's root in `Model.copies`. */
+export function copyKey(file: string, doc: number, basePath: DocPath): string {
+  return `${file}\0${doc}\0${basePath.join('\0')}`;
 }

@@ -19,6 +19,11 @@ export class Node {
     private readonly key?: string | number,
   ) {}
 
+  /** The same place in the source holding another value (an object as a kustomize build makes it). */
+  withValue(value: unknown): Node {
+    return new Node(value, this.file, this.doc, this.path);
+  }
+
   get path(): DocPath {
     if (!this.parent || this.key === undefined) return this.basePath;
     return [...this.parent.path, this.key];
