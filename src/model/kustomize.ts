@@ -357,3 +357,8 @@ function ensureMap(start: Record<string, unknown>, keys: string[], create: boole
   }
   return at;
 }
+
+/** Directories of the top-level kustomizations: what a user runs `kustomize build` on. */
+export function kustomizationRoots(root: string, files: readonly SourceFile[], notices: Notice[], maxFileBytes: number): string[] {
+  return new KustomizeGraph(root, files, notices, maxFileBytes).roots();
+}
