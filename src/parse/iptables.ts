@@ -108,6 +108,9 @@ const COMMANDS: Record<string, string> = {
   '--list-rules': 'list',
 };
 
+/** Flags without a value bundled in one word (`-nvL`, `-vnxL`); a chain may follow the last. */
+const BUNDLED_FLAGS = /^-[nvx46]+[LSFZXnvx46]$|^-[nvx46]*[LSFZX][nvx46]+$/;
+
 /** Flags that take no value and do not change the ruleset. */
 const NOISE_FLAGS = new Set([
   '-n',
@@ -322,6 +325,11 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
     if (eq > 0) {
       // `--dport=22` is accepted by getopt_long.
       args.insert(i + 1, { text: t.slice(eq + 1), at: a.at });
+    }
+    if (BUNDLED_FLAGS.test(opt)) {
+      // getopt bundles flags without values: `-nvL` is `-n -v -L`.
+      [...opt.slice(1)].reverse().forEach((letter) => args.insert(i + 1, { text: `-${letter}`, at: a.at }));
+      continue;
     }
     const command = COMMANDS[opt];
     if (command) {

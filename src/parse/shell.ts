@@ -28,6 +28,16 @@ export type WordPart =
   | { kind: 'param'; name: string; quoted: boolean; op?: string; arg?: WordPart[]; index?: string }
   | { kind: 'unknown'; what: string; quoted: boolean; raw: string };
 
+/** `$(which iptables)`, `` `command -v nft` ``, `$(type -P ip6tables)`: a path lookup of a fixed command. */
+const COMMAND_LOOKUP = /^(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-[pP])\s+([A-Za-z0-9_.+-]+)\s*(?:\)|`)$/;
+
+/** A command substitution: the command's name when it only looks a command up, else unknown. */
+function commandSubstitution(raw: string, quoted: boolean): WordPart {
+  const lookup = COMMAND_LOOKUP.exec(raw);
+  if (lookup) return { kind: 'lit', value: lookup[1] as string, quoted };
+  return { kind: 'unknown', what: 'command substitution', quoted, raw };
+}
+
 export interface Word {
   parts: WordPart[];
   start: number;
@@ -386,14 +396,15 @@ class Lexer {
       let i = this.pos + 1;
       while (i < s.length && s[i] !== '`') i += s[i] === '\\' ? 2 : 1;
       this.pos = i + 1;
-      return { kind: 'unknown', what: 'command substitution', quoted, raw: s.slice(start, this.pos) };
+      return commandSubstitution(s.slice(start, this.pos), quoted);
     }
     const c = s[this.pos + 1] ?? '';
     if (c === '(') {
       const arith = s[this.pos + 2] === '(';
       const end = this.matching(this.pos + 1, '(', ')');
       this.pos = end;
-      return { kind: 'unknown', what: arith ? 'arithmetic expansion' : 'command substitution', quoted, raw: s.slice(start, end) };
+      if (!arith) return commandSubstitution(s.slice(start, end), quoted);
+      return { kind: 'unknown', what: 'arithmetic expansion', quoted, raw: s.slice(start, end) };
     }
     if (c === '{') {
       const end = this.matching(this.pos + 1, '{', '}');

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { extractShell } from '../../src/parse/shell-run.js';
+import { lint } from '../../src/engine/lint.js';
+import { defaultConfig } from '../../src/core/config.js';
+import { RULES } from '../../rules/index.js';
+
+const noFiles = (): undefined => undefined;
+
+describe('looking a firewall command up', () => {
+  for (const lookup of ['$(which iptables)', '$(command -v iptables)', '`which iptables`', '"$(type -P iptables)"']) {
+    it(`${lookup} runs iptables`, () => {
+      const { commands, unresolved } = extractShell('fw.sh', `IPT=${lookup}\n$IPT -P INPUT DROP\n`, noFiles);
+      expect(unresolved).toEqual([]);
+      expect(commands.map((c) => [c.program, c.args.map((a) => a.text).join(' ')])).toEqual([['iptables', '-P INPUT DROP']]);
+    });
+  }
+  it('any other command substitution stays unknown', () => {
+    const { commands, unresolved } = extractShell('fw.sh', 'IPT=$(find / -name iptables)\n$IPT -P INPUT DROP\n', noFiles);
+    expect(commands).toEqual([]);
+    expect(unresolved).toHaveLength(1);
+  });
+});
+
+describe('commands that only read the ruleset', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-readonly-'));
+  fs.writeFileSync(
+    path.join(dir, 'show.sh'),
+    [
+      '#!/bin/sh',
+      'iptables -nvL',
+      'iptables -vnL INPUT --line-numbers',
+      'iptables -nL -t nat',
+      'ip6tables -S',
+      'iptables -C INPUT -p tcp --dport 22 -j ACCEPT',
+      'nft list ruleset',
+      '',
+    ].join('\n'),
+  );
+  const { findings, model } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+  it('are not parse errors and add nothing to the ruleset', () => {
+    expect(findings).toEqual([]);
+    expect(model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules)))).toEqual([]);
+  });
+});
