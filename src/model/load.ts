@@ -176,7 +176,8 @@ function templateShapesStructure(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(templateShapesStructure);
   if (!isPlainObject(value)) return false;
   for (const [key, child] of Object.entries(value)) {
-    if (key.includes('{{') || key === '[object Object]' || templateShapesStructure(child)) return true;
+    // A collection used as a key comes back stringified (`{ .x }`, `[object Object]`).
+    if (key.includes('{{') || /^[{[]|^\[object Object\]$/.test(key) || templateShapesStructure(child)) return true;
   }
   return false;
 }
