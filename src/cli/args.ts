@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { FORMATS, type Format } from '../report/report.js';
 import type { Severity } from '../core/finding.js';
+import { RENDER_MODES } from '../engine/config.js';
 
 export type FailOn = Severity | 'none';
+export type RenderMode = (typeof RENDER_MODES)[number];
 export const CONNECTIVITY_FORMATS = ['text', 'json', 'md', 'mermaid'] as const;
 export type ConnectivityFormat = (typeof CONNECTIVITY_FORMATS)[number];
 
@@ -15,6 +17,8 @@ export interface CliOptions {
   config: string | undefined;
   namespace: string | undefined;
   failOn: FailOn | undefined;
+  /** `--render`: overrides config `render`. */
+  render: RenderMode | undefined;
   stdinFilename: string | undefined;
   debug: boolean;
 }
@@ -32,6 +36,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         config: { type: 'string', short: 'c' },
         namespace: { type: 'string' },
         'fail-on': { type: 'string' },
+        render: { type: 'string' },
         'stdin-filename': { type: 'string' },
         'list-rules': { type: 'boolean' },
         debug: { type: 'boolean' },
@@ -62,6 +67,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (failOn !== undefined && !['low', 'medium', 'high', 'none'].includes(failOn)) {
     throw new UsageError(`--fail-on takes low, medium, high or none, not "${failOn}"`);
   }
+  const render = values.render;
+  if (render !== undefined && !(RENDER_MODES as readonly string[]).includes(render)) {
+    throw new UsageError(`--render takes ${RENDER_MODES.join(' or ')}, not "${render}"`);
+  }
   if (paths.includes('-') && paths.length > 1) throw new UsageError('`-` (standard input) cannot be combined with other paths');
   if (values['stdin-filename'] !== undefined && !paths.includes('-')) throw new UsageError('--stdin-filename goes with `-` as the path');
   return {
@@ -72,6 +81,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     config: values.config,
     namespace: values.namespace,
     failOn: failOn as FailOn | undefined,
+    render: render as RenderMode | undefined,
     stdinFilename: values['stdin-filename'],
     debug: values.debug ?? false,
   };

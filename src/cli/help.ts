@@ -23,6 +23,11 @@ Options:
                             \`defaultNamespace\`, else "default")
       --fail-on <level>     lowest severity that makes the exit code 1:
                             low, medium, high or none (default: low)
+      --render <mode>       kustomize: build each top-level kustomization with the
+                            kustomize (else kubectl) on PATH and check what it
+                            builds, findings mapped back to the source files;
+                            none: read kustomizations natively (default: config
+                            \`render\`, else none)
       --stdin-filename <p>  with \`-\`: the path to report standard input as
       --list-rules          list every rule with its severity and exit
       --debug               show stack traces of internal errors
@@ -39,6 +44,7 @@ Config (.nsl-lint.yaml):
   ignore:           [ gitignore-style patterns ]
   defaultNamespace: default
   failOn:           low
+  render:           none | kustomize
   cluster:          { cni: flannel, namespaceLabels: { <ns>: { k: v } }, dnsSelector: { k8s-app: kube-dns } }
   mesh:             { rootNamespace: istio-system }
   host:             { privateInterfaces: [ eth1 ], sensitivePorts: [ 8443, "9000-9100/tcp" ] }

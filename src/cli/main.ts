@@ -136,6 +136,7 @@ function resolveConfig(options: CliOptions, cwd: string): Config {
   const ids = new Set(RULES.map((r) => r.id));
   const config = file ? loadConfig(file, displayPath(cwd, file), ids) : defaultConfig();
   if (options.namespace !== undefined) config.defaultNamespace = options.namespace;
+  if (options.render !== undefined) config.render = options.render;
   return config;
 }
 

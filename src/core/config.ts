@@ -18,6 +18,8 @@ export interface Config {
   /** Files larger than this are skipped with a notice (config `maxFileSize`, in MiB). */
   maxFileBytes: number;
   failOn?: Severity | 'none';
+  /** `kustomize`: build top-level kustomizations with the user's kustomize (or kubectl) and check the output. */
+  render: 'none' | 'kustomize';
   cluster: {
     cni?: string;
     namespaceLabels: Record<string, Record<string, string>>;
@@ -39,6 +41,7 @@ export function defaultConfig(): Config {
     ignore: [],
     defaultNamespace: 'default',
     maxFileBytes: 20 * 1024 * 1024,
+    render: 'none',
     cluster: { namespaceLabels: {}, dnsSelector: { 'k8s-app': 'kube-dns' } },
     mesh: { rootNamespace: 'istio-system' },
     host: { privateInterfaces: [], sensitivePorts: [] },

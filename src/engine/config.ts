@@ -12,6 +12,9 @@ export const CONFIG_FILE_NAMES = ['.nsl-lint.yaml', '.nsl-lint.yml'];
 /** A config is a few lines; anything this large is not one. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
+/** Values of config `render` and `--render`. */
+export const RENDER_MODES = ['none', 'kustomize'] as const;
+
 const severity = { enum: ['low', 'medium', 'high'] };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
@@ -33,6 +36,7 @@ export const CONFIG_SCHEMA = {
     defaultNamespace: { type: 'string', minLength: 1 },
     maxFileSize: { type: 'number', exclusiveMinimum: 0, maximum: 1024 },
     failOn: { enum: ['low', 'medium', 'high', 'none'] },
+    render: { enum: RENDER_MODES },
     cluster: {
       type: 'object',
       additionalProperties: false,
@@ -124,6 +128,7 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     ignore: user.ignore ?? [],
     defaultNamespace: user.defaultNamespace ?? base.defaultNamespace,
     maxFileBytes: user.maxFileSize === undefined ? base.maxFileBytes : Math.round(user.maxFileSize * 1024 * 1024),
+    render: user.render ?? base.render,
     cluster: { ...base.cluster, ...user.cluster },
     mesh: { ...base.mesh, ...user.mesh },
     host: { ...base.host, ...user.host, sensitivePorts },

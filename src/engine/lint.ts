@@ -4,11 +4,13 @@ import type { Config } from '../core/config.js';
 import type { ConnectivityRow } from '../core/connectivity.js';
 import type { Finding } from '../core/finding.js';
 import type { Notice } from '../core/notice.js';
+import { kustomizationRoots } from '../model/kustomize.js';
 import { loadModel } from '../model/load.js';
-import type { Model } from '../model/model.js';
+import type { Model, RenderedInput } from '../model/model.js';
 import { computeConnectivity, connectivityRows } from '../analysis/connectivity.js';
 import { AnalysisContext } from '../rule/context.js';
 import type { Rule } from '../rule/rule.js';
+import { renderKustomizations, type RenderOptions } from './render.js';
 import { activeRules, runRules, type ActiveRule } from './run.js';
 
 /**
@@ -26,6 +28,8 @@ export interface LoadOptions {
   stdin?: { path: string; text: string };
   /** Called with a short status while a long run progresses. */
   progress?: (message: string) => void;
+  /** How config `render: kustomize` finds and runs kustomize (tests pass their own `searchPath`). */
+  render?: Pick<RenderOptions, 'searchPath' | 'timeoutMs' | 'maxOutputBytes'>;
 }
 
 export interface LintOptions extends LoadOptions {
@@ -47,7 +51,16 @@ export function loadRepository(options: LoadOptions): { root: string; model: Mod
     ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
     : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore, maxFileBytes: options.config.maxFileBytes });
   options.progress?.(`read ${files.length} file${files.length === 1 ? '' : 's'}`);
-  const model = loadModel(root, files, options.config, notices);
+  let rendered: RenderedInput | undefined;
+  // Standard input is one stream, not a tree of kustomizations.
+  if (options.config.render === 'kustomize' && !options.stdin) {
+    const dirs = kustomizationRoots(root, files, [], options.config.maxFileBytes);
+    if (dirs.length > 0) options.progress?.(`build ${dirs.length} kustomization${dirs.length === 1 ? '' : 's'}`);
+    const result = renderKustomizations(root, dirs, { ...options.render, files, maxFileBytes: options.config.maxFileBytes });
+    notices.push(...result.notices);
+    rendered = result.input;
+  }
+  const model = loadModel(root, files, options.config, notices, rendered);
   return { root, model };
 }
 
