@@ -11,7 +11,24 @@ export default defineRule({
   precision: 'very-high',
   tags: ['firewall'],
   *check({ model }) {
-    for (const rs of model.host.rulesets)
-      for (const u of rs.unresolved) yield { at: u.at, message: `Command left out of the analysis: ${u.message}.` };
+    for (const rs of model.host.rulesets) {
+      // One finding per file and cause (`$WAN_IF` unset), at its first command; the others are related.
+      const byCause = new Map<string, (typeof rs.unresolved)[number][]>();
+      for (const u of rs.unresolved) {
+        const key = `${u.at.file}\0${u.message}`;
+        const same = byCause.get(key);
+        if (same) same.push(u);
+        else byCause.set(key, [u]);
+      }
+      for (const [first, ...more] of byCause.values()) {
+        if (!first) continue;
+        const also = more.length ? ` (also ${more.length} more command${more.length === 1 ? '' : 's'} with the same cause)` : '';
+        yield {
+          at: first.at,
+          message: `Command left out of the analysis: ${first.message}${also}.`,
+          related: more.map((u) => ({ at: u.at, message: 'left out for the same reason' })),
+        };
+      }
+    }
   },
 });

@@ -20,7 +20,7 @@ export function isPlaceholder(value: unknown): boolean {
 
 /** Words people write where the real value goes. */
 const OBVIOUS_PLACEHOLDER =
-  /^(<[^<>]*>|\[[^[\]]*\]|x{3,}|\*{3,}|\.{3,}|(change|replace)[-_ ]?me([-_ ].*)?|replace[-_ ]?with[-_ ].*|example.*|(my|your|some|the)[-_ ]?(password|passwd|secret|token|key|api[-_]?key)s?|(password|passwd|secret|token|dummy|fake|placeholder|redacted|todo|tbd|none|null|secret[-_]?value)\d*)$/i;
+  /^(<[^<>]*>|\[[^[\]]*\]|x{3,}|\*{3,}|(\.{3}|…).*|(change|replace)[-_ ]?me([-_ ].*)?|replace[-_ ]?with[-_ ].*|example.*|(my|your|some|the)[-_ ]?(password|passwd|secret|token|key|api[-_]?key)s?|(password|passwd|secret|token|dummy|fake|placeholder|redacted|todo|tbd|none|null|secret[-_]?value)\d*)$/i;
 
 /**
  * The text of a `data` value: base64 decoded (what the API server stores), or undefined

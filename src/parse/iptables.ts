@@ -124,8 +124,6 @@ const NOISE_FLAGS = new Set([
   '--ipv4',
   '-6',
   '--ipv6',
-  '-f',
-  '--fragment',
 ]);
 
 /** Matches that only describe, never restrict. */
@@ -537,6 +535,12 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
         pushArgs(opt, v.text);
         break;
       }
+      case '-f':
+      case '--fragment':
+        // Only second and later fragments of a packet: which packets those are is not modelled.
+        uncertain.push(`${negate ? '! ' : ''}-f (fragments)`);
+        pushArgs('-f');
+        break;
       case '--comment': {
         const v = next(a);
         if (!modules.includes('comment')) throw new IptError('unknown option "--comment" (needs -m comment)', a.at);
@@ -561,9 +565,9 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
           if (val && (!val.text.startsWith('-') || /^-\d/.test(val.text)) && val.text !== '!') {
             parts.push(val.text);
             i++;
-            // `--tcp-flags MASK COMP` takes two values.
+            // `--tcp-flags MASK COMP` and `--match-set NAME FLAGS` take two values.
             const second = args.get(i + 1);
-            if (opt === '--tcp-flags' && second) {
+            if ((opt === '--tcp-flags' || opt === '--match-set') && second) {
               parts.push(second.text);
               i++;
             }

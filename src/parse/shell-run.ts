@@ -403,7 +403,9 @@ export function extractShell(file: string, text: string, read: FileReader, onCom
     const written = argv.map((f) => f.text).join(' ');
     if (head.unknown) {
       // `$IPT -A INPUT …` with `$IPT` unknown: reported when the arguments look like a firewall command.
-      if (/IPT|NFT|IPTABLES|FIREWALL/i.test(head.text) || argv.some((f) => /^(-[AIDRPNFX]|--append|--insert|--policy)$/.test(f.text)))
+      // A command flag needs its chain after it: `kubectl get pod -A` is not one.
+      const chainCommand = argv.some((f, i) => /^(-[AIDRPN]|--append|--insert|--policy)$/.test(f.text) && /^[A-Za-z_$]/.test(argv[i + 1]?.text ?? ''));
+      if (/IPT|NFT|IPTABLES|FIREWALL/i.test(head.text) || chainCommand)
         unresolved(at, `${head.unknown}; the command cannot be checked`);
       return;
     }

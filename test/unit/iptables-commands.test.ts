@@ -45,3 +45,27 @@ describe('commands that only read the ruleset', () => {
     expect(model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules)))).toEqual([]);
   });
 });
+
+describe('matches nsl-lint does not model', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-unmodelled-'));
+  fs.writeFileSync(
+    path.join(dir, 'fw.sh'),
+    [
+      '#!/bin/sh',
+      'iptables -P INPUT DROP',
+      'iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+      'iptables -A INPUT -i lo -j ACCEPT',
+      // Only second and later fragments: not every packet on eth0.
+      'iptables -A INPUT -i eth0 -f -j DROP',
+      'iptables -A INPUT -i eth0 -p tcp --dport 443 -s 10.0.0.0/8 -j ACCEPT',
+      // `--match-set NAME FLAGS` takes two values.
+      'iptables -A INPUT -m set --match-set blocklist src -j DROP',
+      'iptables -A INPUT -p tcp --dport 443 -s 10.0.0.0/8 -j ACCEPT',
+      '',
+    ].join('\n'),
+  );
+  const { findings } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+  it('may match: no parse error, and a rule after them is neither shadowed nor redundant', () => {
+    expect(findings.map((f) => `${f.ruleId}:${f.span.start.line}`)).toEqual(['host-ipv6-unfiltered:2']);
+  });
+});
