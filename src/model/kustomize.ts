@@ -119,6 +119,16 @@ export class KustomizeGraph {
     return this.inputFiles.has(file) && !this.resourceFiles.has(file);
   }
 
+  /**
+   * A manifest in a kustomization's own directory that no kustomization reaches: a patch
+   * left commented out, a scaffold file. No build deploys it.
+   */
+  isUnlisted(file: string): boolean {
+    const dir = path.posix.dirname(file);
+    if (KUSTOMIZATION_NAMES.includes(path.posix.basename(file)) || !this.load(dir)) return false;
+    return this.reachingListings(file).length === 0;
+  }
+
   /** The kustomization file in a directory, if any. */
   fileIn(dir: string): string | undefined {
     return this.load(dir)?.file;
