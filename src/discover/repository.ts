@@ -29,7 +29,8 @@ export class RepositoryReader {
     const known = this.known.get(rel);
     if (known !== undefined) return known;
     const abs = this.resolve(rel);
-    if (!abs || !fs.existsSync(abs)) return undefined;
+    // A folder where a file was looked for (a folder named `Kustomization`) is simply not that file.
+    if (!abs || !fs.existsSync(abs) || isFolder(abs)) return undefined;
     const read = this.reader.read(abs);
     if (read.ok) {
       this.known.set(rel, read.text);
@@ -57,5 +58,13 @@ export class RepositoryReader {
     const normal = path.posix.normalize(rel === '' ? '.' : rel);
     if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
     return path.join(this.root, ...normal.split('/'));
+  }
+}
+
+function isFolder(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isDirectory();
+  } catch {
+    return false;
   }
 }

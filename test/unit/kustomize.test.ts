@@ -159,3 +159,15 @@ describe('applyContext (expectations from `kubectl kustomize` output, written ou
     expect(input).toEqual(copy);
   });
 });
+
+describe('a folder named like a kustomization file', () => {
+  const root = tree({ 'app/Kustomization/readme.txt': 'not a kustomization', 'app/web.yaml': '' });
+  it('is not read as one, and says nothing', () => {
+    const notices: { message: string }[] = [];
+    const { files } = discover({ paths: ['.'], cwd: root, root, ignore: [], maxFileBytes: 1 << 20 });
+    const g = new KustomizeGraph(root, files, notices as never, 1 << 20);
+    expect(g.contexts('app/web.yaml')).toEqual([]);
+    expect(g.isUnlisted('app/web.yaml')).toBe(false);
+    expect(notices).toEqual([]);
+  });
+});
