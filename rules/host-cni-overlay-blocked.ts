@@ -12,12 +12,12 @@ export default defineRule({
     'Accept the overlay traffic of your CNI from the node network, e.g. `iptables -A INPUT -s 10.0.0.0/16 -p udp --dport 8472 -j ACCEPT` for Flannel VXLAN, or `-p 4 -j ACCEPT` and `--dport 179` for Calico.',
   precision: 'medium',
   tags: ['firewall', 'kubernetes'],
-  *check({ model, firewalls }) {
+  *check({ model, wholeFirewalls }) {
     const cni = clusterCni(model);
     if (!cni) return;
     const transports = cniOverlay(cni);
     if (!transports.length) return;
-    for (const { ruleset, analysis: a } of firewalls) {
+    for (const { ruleset, analysis: a } of wholeFirewalls) {
       if (!ruleset.filters[4]) continue;
       const chain = defaultDenyChain(a, 4);
       if (!chain) continue;

@@ -12,8 +12,8 @@ export default defineRule({
     'Set the policy to drop (`iptables -P INPUT DROP`, nft `policy drop;`) or end the chain with an unconditional drop, and accept only the traffic the host needs (established replies, loopback, the services it offers).',
   precision: 'high',
   tags: ['firewall'],
-  *check({ firewalls }) {
-    for (const { ruleset, analysis: a } of firewalls) {
+  *check({ wholeFirewalls }) {
+    for (const { ruleset, analysis: a } of wholeFirewalls) {
       const byChain = new Map<FwChain, { families: Family[]; example: string }>();
       for (const f of filteredFamilies(ruleset)) {
         for (const hook of ['input', 'forward'] as const) {

@@ -10,8 +10,8 @@ export default defineRule({
     'Add the same policy for IPv6 (`ip6tables -P INPUT DROP` and its rules, or `ip6tables-restore` with `rules.v6`), or move the nft rules into an `inet` table that covers both families.',
   precision: 'high',
   tags: ['firewall', 'ipv6'],
-  *check({ firewalls }) {
-    for (const { ruleset, analysis: a } of firewalls) {
+  *check({ wholeFirewalls }) {
+    for (const { ruleset, analysis: a } of wholeFirewalls) {
       const at = ruleset.filters[4];
       if (!at || ruleset.filters[6]) continue;
       // Only a ruleset that actually blocks something on IPv4 input leaves IPv6 as the open door.

@@ -25,6 +25,11 @@ export interface Ruleset {
   filters: Record<Family, SpanLocation | undefined>;
   /** Interface names the ruleset mentions (exact names and `+`/`*` wildcard prefixes). */
   interfaces: string[];
+  /**
+   * A script that only appends or inserts rules (never sets a policy, flushes or declares a
+   * base chain), like a WireGuard `PostUp` hook: part of a firewall managed elsewhere.
+   */
+  fragment?: boolean;
   /** The rules as the kernel tools would load them (for scripts: rendered from the extracted commands). */
   rendered: { iptables?: string; ip6tables?: string; nft?: string };
 }

@@ -254,8 +254,10 @@ function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseError
     );
   }
   const invalid = nft.validate();
+  const nftTables = invalid ? [] : nft.tablesOut();
   if (invalid) pushError(errors, invalid, index.at(0));
-  else tables.push(...nft.tablesOut());
+  else tables.push(...nftTables);
+  const whole = v4.firstWhole ?? v6.firstWhole ?? nftTables.find((t) => t.chains.some((c) => c.hook !== undefined));
   const filters: Record<Family, SpanLocation | undefined> = {
     4: earliest(v4.firstPolicy ?? v4.firstFilter, nft.firstTable[4]),
     6: earliest(v6.firstPolicy ?? v6.firstFilter, nft.firstTable[6]),
@@ -275,6 +277,7 @@ function loadScript(file: SourceFile, repo: RepositoryReader, errors: ParseError
     filters,
     interfaces: [...nft.interfaces],
     rendered,
+    ...(whole ? {} : { fragment: true }),
   });
 }
 

@@ -37,7 +37,11 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     // Patches and kustomize's own configuration are inputs to a build, not objects.
     if (kustomize.isInput(file.path)) continue;
     if (kustomize.isUnlisted(file.path)) {
-      notices.push({ level: 'note', file: file.path, message: 'not checked: it sits beside a kustomization that does not list it, so no build deploys it' });
+      notices.push({
+        level: 'note',
+        file: file.path,
+        message: 'not checked: it sits beside a kustomization that does not list it, so no build deploys it',
+      });
       continue;
     }
     // One file's failure is a notice for that file; the others are still read.

@@ -242,6 +242,8 @@ export class IptablesState {
   /** The first command that touched the filter table (for "the ruleset filters this family"). */
   firstFilter: SpanLocation | undefined;
   firstPolicy: SpanLocation | undefined;
+  /** The first command that sets a policy or flushes: the script manages the whole firewall, not a fragment of it. */
+  firstWhole: SpanLocation | undefined;
   /** Rule keys (arguments as one string) as small numbers, so comparing two rules is cheap. */
   private readonly keyIds = new Map<string, number>();
 
@@ -360,6 +362,7 @@ export class IptablesState {
         if (p !== 'ACCEPT' && p !== 'DROP') throw new IptError(`bad policy name "${cmd.policy}"`, at);
         c.policy = p;
         c.policyAt = at;
+        this.firstWhole ??= at;
         if (cmd.table === 'filter') this.firstPolicy ??= at;
         return;
       }
@@ -381,6 +384,7 @@ export class IptablesState {
       }
       case 'flush': {
         const t = this.table(cmd.table, at);
+        this.firstWhole ??= at;
         for (const c of t.values()) if (cmd.chain === undefined || c.name === cmd.chain) c.rules = new RuleList(this.keyOf);
         return;
       }

@@ -112,19 +112,7 @@ const COMMANDS: Record<string, string> = {
 const BUNDLED_FLAGS = /^-[nvx46]+[LSFZXnvx46]$|^-[nvx46]*[LSFZX][nvx46]+$/;
 
 /** Flags that take no value and do not change the ruleset. */
-const NOISE_FLAGS = new Set([
-  '-n',
-  '--numeric',
-  '-v',
-  '--verbose',
-  '-x',
-  '--exact',
-  '--line-numbers',
-  '-4',
-  '--ipv4',
-  '-6',
-  '--ipv6',
-]);
+const NOISE_FLAGS = new Set(['-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-4', '--ipv4', '-6', '--ipv6']);
 
 /** Matches that only describe, never restrict. */
 const NEUTRAL_MODULES = new Set(['comment']);

@@ -404,9 +404,10 @@ export function extractShell(file: string, text: string, read: FileReader, onCom
     if (head.unknown) {
       // `$IPT -A INPUT …` with `$IPT` unknown: reported when the arguments look like a firewall command.
       // A command flag needs its chain after it: `kubectl get pod -A` is not one.
-      const chainCommand = argv.some((f, i) => /^(-[AIDRPN]|--append|--insert|--policy)$/.test(f.text) && /^[A-Za-z_$]/.test(argv[i + 1]?.text ?? ''));
-      if (/IPT|NFT|IPTABLES|FIREWALL/i.test(head.text) || chainCommand)
-        unresolved(at, `${head.unknown}; the command cannot be checked`);
+      const chainCommand = argv.some(
+        (f, i) => /^(-[AIDRPN]|--append|--insert|--policy)$/.test(f.text) && /^[A-Za-z_$]/.test(argv[i + 1]?.text ?? ''),
+      );
+      if (/IPT|NFT|IPTABLES|FIREWALL/i.test(head.text) || chainCommand) unresolved(at, `${head.unknown}; the command cannot be checked`);
       return;
     }
     if (['export', 'local', 'readonly', 'declare', 'typeset'].includes(name)) {

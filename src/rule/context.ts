@@ -18,6 +18,8 @@ export interface RuleContext {
   readonly dns: DnsAnalysis;
   /** Every host ruleset with its packet-level analysis, in path order (up to the size the exact analysis handles). */
   readonly firewalls: readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[];
+  /** The firewalls that manage the whole host (not fragments): what whole-firewall rules judge. */
+  readonly wholeFirewalls: readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[];
 }
 
 /**
@@ -61,5 +63,9 @@ export class AnalysisContext implements RuleContext {
       }
     }
     return this.firewallAnalyses;
+  }
+
+  get wholeFirewalls(): readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[] {
+    return this.firewalls.filter((f) => !f.ruleset.fragment);
   }
 }

@@ -21,8 +21,8 @@ export function inputNeedsRule(
 ): Rule {
   return defineRule({
     ...meta,
-    *check({ firewalls }) {
-      for (const { ruleset, analysis: a } of firewalls) {
+    *check({ wholeFirewalls }) {
+      for (const { ruleset, analysis: a } of wholeFirewalls) {
         const byChain = new Map<FwChain, { families: Family[]; example: string | undefined }>();
         for (const f of filteredFamilies(ruleset)) {
           const chain = defaultDenyChain(a, f);
