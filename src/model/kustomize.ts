@@ -48,6 +48,10 @@ interface Kustomization {
   inputs: string[];
   /** Some resource is remote: content the repository does not hold. */
   remote: boolean;
+  /** `Kind/name` of the objects its `$patch: delete` patches remove. */
+  deletes: string[];
+  /** Local strategic-merge patch files (read for `$patch: delete`). */
+  patchFiles: string[];
 }
 
 /** How one build places an object: what the kustomizations on the way to it add. */
@@ -59,6 +63,8 @@ export interface KustomizeContext {
   metadataLabels: Record<string, string>;
   /** A kustomization on the way has remote resources: its namespaces are not fully known. */
   remote: boolean;
+  /** `Kind/name` of objects a kustomization on the way deletes (`$patch: delete`). */
+  deletes: string[];
 }
 
 /**
@@ -175,6 +181,7 @@ export class KustomizeGraph {
       templateLabels: k.templateLabels,
       metadataLabels: k.metadataLabels,
       remote: k.remote,
+      deletes: k.deletes,
     };
     const parents = this.parents.get(k.dir) ?? [];
     if (parents.length === 0 || visiting.has(k.dir)) return [own];
@@ -189,6 +196,7 @@ export class KustomizeGraph {
           templateLabels: { ...k.templateLabels, ...outer.templateLabels },
           metadataLabels: { ...k.metadataLabels, ...outer.metadataLabels },
           remote: outer.remote || k.remote,
+          deletes: [...new Set([...k.deletes, ...outer.deletes])].sort(),
         };
         if (out.size < MAX_CONTEXTS) out.set(contextKey(c), c);
       }
@@ -208,6 +216,8 @@ export class KustomizeGraph {
       const text = this.repository.read(rel);
       if (text === undefined) continue;
       found = parseKustomization(dir, rel, text);
+      if (found) for (const patch of found.patchFiles) found.deletes.push(...deletionsIn(this.repository.read(patch) ?? ''));
+      found?.deletes.sort();
       break;
     }
     this.byDir.set(dir, found);
@@ -234,6 +244,8 @@ function parseKustomization(dir: string, file: string, text: string): Kustomizat
     entries: [],
     inputs: [],
     remote: false,
+    deletes: [],
+    patchFiles: [],
   };
   for (const field of RESOURCE_FIELDS) {
     for (const item of listOf(doc[field])) {
@@ -244,9 +256,18 @@ function parseKustomization(dir: string, file: string, text: string): Kustomizat
   }
   for (const field of INPUT_FIELDS) {
     for (const item of listOf(doc[field])) {
-      // `patchesStrategicMerge` takes paths or inline patches; the others take `{ path }` or inline text.
+      // `patchesStrategicMerge` takes paths or inline patches; the others take `{ path }` or `{ patch }` text.
       const ref = typeof item === 'string' ? item : isPlainObject(item) ? item['path'] : undefined;
-      if (typeof ref === 'string' && !ref.includes('\n') && !REMOTE.test(ref)) k.inputs.push(local(ref));
+      const inline =
+        typeof item === 'string' && item.includes('\n')
+          ? item
+          : isPlainObject(item) && typeof item['patch'] === 'string'
+            ? item['patch']
+            : undefined;
+      if (inline !== undefined && (field === 'patches' || field === 'patchesStrategicMerge')) k.deletes.push(...deletionsIn(inline));
+      if (typeof ref !== 'string' || ref.includes('\n') || REMOTE.test(ref)) continue;
+      k.inputs.push(local(ref));
+      if (field === 'patches' || field === 'patchesStrategicMerge') k.patchFiles.push(local(ref));
     }
   }
   for (const entry of listOf(doc['labels'])) {
@@ -258,6 +279,19 @@ function parseKustomization(dir: string, file: string, text: string): Kustomizat
     Object.assign(target, pairs);
   }
   return k;
+}
+
+/** `Kind/name` of each `$patch: delete` document of a strategic-merge patch. */
+function deletionsIn(text: string): string[] {
+  if (!text.includes('$patch')) return [];
+  const out: string[] = [];
+  for (const doc of parseYamlStream(text).docs) {
+    if (!isPlainObject(doc) || doc['$patch'] !== 'delete') continue;
+    const metadata = doc['metadata'];
+    const name = isPlainObject(metadata) ? metadata['name'] : undefined;
+    if (typeof doc['kind'] === 'string' && typeof name === 'string') out.push(`${doc['kind']}/${name}`);
+  }
+  return out;
 }
 
 function listOf(value: unknown): unknown[] {

@@ -65,7 +65,12 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
       resources.push(toResource(file.path, node, config));
       continue;
     }
+    const value = node.value as Record<string, unknown>;
+    const metadata = value['metadata'];
+    const identity = `${String(value['kind'])}/${isPlainObject(metadata) ? String(metadata['name']) : ''}`;
     for (const context of contexts) {
+      // Removed from this build by a `$patch: delete` on the way.
+      if (context.deletes.includes(identity)) continue;
       const resource = toResource(file.path, inContext(node, context), config);
       resources.push(resource);
       if (context.remote && resource.namespace !== undefined) {

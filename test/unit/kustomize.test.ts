@@ -89,6 +89,7 @@ describe('kustomization graph: labels', () => {
         templateLabels: { tier: 'web' },
         metadataLabels: { owner: 'ops' },
         remote: false,
+        deletes: [],
       },
     ]);
   });
@@ -101,6 +102,7 @@ describe('applyContext (expectations from `kubectl kustomize` output, written ou
     templateLabels: { tier: 't' },
     metadataLabels: { only: 'meta' },
     remote: false,
+    deletes: [],
   };
   it('a Deployment gets labels on metadata, selector and template, and the namespace', () => {
     const out = applyContext(
