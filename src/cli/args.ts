@@ -21,6 +21,8 @@ export interface CliOptions {
   render: RenderMode | undefined;
   stdinFilename: string | undefined;
   debug: boolean;
+  /** List every note on stderr, not only the first few. */
+  verbose: boolean;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -40,6 +42,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'stdin-filename': { type: 'string' },
         'list-rules': { type: 'boolean' },
         debug: { type: 'boolean' },
+        verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -84,6 +87,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     render: render as RenderMode | undefined,
     stdinFilename: values['stdin-filename'],
     debug: values.debug ?? false,
+    verbose: values.verbose ?? false,
   };
 }
 

@@ -30,6 +30,8 @@ Options:
                             \`render\`, else none)
       --stdin-filename <p>  with \`-\`: the path to report standard input as
       --list-rules          list every rule with its severity and exit
+      --verbose             list every note on stderr (by default the first 10,
+                            then a count; json and sarif always hold them all)
       --debug               show stack traces of internal errors
   -h, --help                show this help
   -v, --version             show the version

@@ -69,7 +69,7 @@ function execute(options: CliOptions, io: CliIO): number {
     if (!isConnectivityFormat(format)) throw new UsageError(`unknown format "${format}"`);
     const map = connectivityMap(loadOptions);
     emit(io, options.outputFile, connectivityReport(map.rows, format));
-    printNotices(io, map.notices);
+    printNotices(io, map.notices, options.verbose);
     return EXIT.ok;
   }
 
@@ -87,7 +87,7 @@ function execute(options: CliOptions, io: CliIO): number {
     color: !toFile && useColor(io.stdout.isTTY === true, io.env),
   };
   emit(io, options.outputFile, { stylish, json, sarif, github }[format](input));
-  if (format !== 'sarif' && format !== 'json') printNotices(io, result.notices);
+  if (format !== 'sarif' && format !== 'json') printNotices(io, result.notices, options.verbose);
   const failOn = options.failOn ?? config.failOn ?? 'low';
   if (failOn === 'none') return EXIT.ok;
   const threshold = SEVERITY_RANK[failOn];
@@ -127,8 +127,20 @@ function emit(io: CliIO, outputFile: string | undefined, text: string): void {
   }
 }
 
-function printNotices(io: CliIO, notices: readonly Notice[]): void {
-  for (const n of notices) io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${printable(n.file)}: ` : ''}${printable(n.message)}\n`);
+/** Notes beyond this many are counted, not listed, unless `--verbose`. */
+const NOTES_SHOWN = 10;
+
+/** Errors and warnings always; notes (skipped templates, test data, …) in full only up to a few, or with `--verbose`. */
+function printNotices(io: CliIO, notices: readonly Notice[], verbose: boolean): void {
+  const notes = notices.filter((n) => n.level === 'note');
+  const shown = verbose || notes.length <= NOTES_SHOWN ? new Set(notes) : new Set(notes.slice(0, NOTES_SHOWN));
+  for (const n of notices) {
+    if (n.level === 'note' && !shown.has(n)) continue;
+    io.stderr.write(`nsl-lint: ${n.level}: ${n.file ? `${printable(n.file)}: ` : ''}${printable(n.message)}\n`);
+  }
+  const hidden = notes.length - shown.size;
+  if (hidden > 0)
+    io.stderr.write(`nsl-lint: note: ${hidden} more notes not shown (--verbose lists them; -f json and -f sarif include them all)\n`);
 }
 
 function resolveConfig(options: CliOptions, cwd: string): Config {

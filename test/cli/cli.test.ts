@@ -251,3 +251,29 @@ describe('the installed command', () => {
     expect(run.stderr).toBe('');
   });
 });
+
+describe('notes on stderr', () => {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-notes-'));
+  fs.mkdirSync(path.join(repo, 'chart', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(repo, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+  for (let i = 0; i < 12; i++)
+    fs.writeFileSync(path.join(repo, 'chart', 'templates', `t${String(i).padStart(2, '0')}.yaml`), 'replicas: {{ .Values.n }}\n');
+  const notes = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('nsl-lint: note: chart/'));
+
+  it('the first ten are listed, then a count', () => {
+    const run = runCli(['.'], { cwd: repo });
+    const all = runCli(['.', '--verbose'], { cwd: repo })
+      .stderr.split('\n')
+      .filter((l) => l.startsWith('nsl-lint: note: '));
+    expect(notes(run.stderr)).toHaveLength(10);
+    expect(run.stderr).toContain(
+      `nsl-lint: note: ${all.length - 10} more notes not shown (--verbose lists them; -f json and -f sarif include them all)\n`,
+    );
+  });
+
+  it('--verbose lists all of them', () => {
+    const run = runCli(['.', '--verbose'], { cwd: repo });
+    expect(notes(run.stderr)).toHaveLength(12);
+    expect(run.stderr).not.toContain('more notes not shown');
+  });
+});
