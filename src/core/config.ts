@@ -14,6 +14,8 @@ export interface SensitivePort {
 export interface Config {
   rules: Record<string, RuleSetting>;
   ignore: string[];
+  /** Test-data directories (`testdata`, `__fixtures__`, `__snapshots__`) to read anyway (gitignore syntax). */
+  include: string[];
   defaultNamespace: string;
   /** Files larger than this are skipped with a notice (config `maxFileSize`, in MiB). */
   maxFileBytes: number;
@@ -39,6 +41,7 @@ export function defaultConfig(): Config {
   return {
     rules: {},
     ignore: [],
+    include: [],
     defaultNamespace: 'default',
     maxFileBytes: 20 * 1024 * 1024,
     render: 'none',

@@ -21,3 +21,8 @@ export class ConfigError extends Error {
     return `${where}: ${this.message}`;
   }
 }
+
+/** The message of anything thrown (an Error's message, else its text). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

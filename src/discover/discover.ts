@@ -22,11 +22,21 @@ export interface DiscoverOptions {
   root: string;
   /** Extra gitignore-style patterns, relative to the root. */
   ignore: string[];
+  /** Test-data directories to read anyway: gitignore-style patterns, relative to the root. */
+  include?: string[];
   /** Files larger than this are skipped with a notice. */
   maxFileBytes: number;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
+/**
+ * Directories that hold inputs for some program's tests (Go's `testdata`, Jest's
+ * `__fixtures__` and `__snapshots__`), not deployed configuration: their policies and
+ * secrets are deliberately broken or fake, so they are skipped unless asked for.
+ */
+const TEST_DATA = new Set(['testdata', '__fixtures__', '__snapshots__']);
+const TEST_DATA_NOTICE =
+  "skipped test data directory (inputs for some program's tests); name it on the command line or list it in the config's `include` to check it";
 /** nsl-lint's own config is not an input. */
 const CONFIG_NAMES = new Set(['.nsl-lint.yaml', '.nsl-lint.yml']);
 
@@ -50,7 +60,26 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
   const notices: Notice[] = [];
   const found = new Map<string, SourceFile>();
   const configIgnore = ignore().add(options.ignore);
+  const include = ignore().add(options.include ?? []);
+  const hasInclude = (options.include ?? []).length > 0;
   const reader = new GuardedReader(options.root, options.maxFileBytes);
+  const insideRoot = (rel: string): boolean => rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
+  const noted = new Set<string>();
+
+  const testData = (dir: string): TestDataChoice => {
+    const rel = toPosixRelative(options.root, dir);
+    if (insideRoot(rel) && configIgnore.ignores(`${rel}/`)) return 'ignored';
+    if (hasInclude && insideRoot(rel) && include.ignores(`${rel}/`)) return 'read';
+    if (!noted.has(rel)) {
+      noted.add(rel);
+      notices.push({ level: 'note', file: rel, message: TEST_DATA_NOTICE });
+    }
+    return hasInclude ? 'included-only' : 'skip';
+  };
+  const included = (file: string): boolean => {
+    const rel = toPosixRelative(options.root, file);
+    return insideRoot(rel) && include.ignores(rel);
+  };
 
   const consider = (abs: string, explicit: boolean, within?: string, plain = false): void => {
     const rel = toPosixRelative(options.root, abs);
@@ -83,8 +112,15 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
     // A folder named outside the repository is its own boundary: links in it may not lead out of it.
     const rel = path.relative(options.root, abs);
     const within = rel.startsWith('..') || path.isAbsolute(rel) ? abs : undefined;
+    // A test-data directory named here, or a folder inside one, is read whole.
+    const named = toPosixRelative(options.root, abs).split('/');
     if (stat.isDirectory())
-      walk(abs, gitignoresAbove(reader, options.root, abs), reader, (file, plain) => consider(file, false, within, plain));
+      walk(abs, gitignoresAbove(reader, options.root, abs), {
+        reader,
+        visit: (file, plain) => consider(file, false, within, plain),
+        testData: named.some((part) => TEST_DATA.has(part)) ? () => 'read' : testData,
+        included,
+      });
     else consider(abs, true);
   }
 
@@ -128,8 +164,22 @@ function isIgnored(scopes: ScopedIgnore[], abs: string, isDir: boolean): boolean
   return false;
 }
 
-function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, visit: (file: string, plain: boolean) => void): void {
-  const own = loadGitignore(reader, dir);
+/**
+ * What to do with a test-data directory the walk meets: read it (config `include` names it),
+ * leave it out silently (config `ignore` does), skip it with a notice, or skip it but for the
+ * files `include` names inside it.
+ */
+type TestDataChoice = 'read' | 'ignored' | 'skip' | 'included-only';
+
+interface Walk {
+  reader: GuardedReader;
+  visit: (file: string, plain: boolean) => void;
+  testData: (dir: string) => TestDataChoice;
+  included: (file: string) => boolean;
+}
+
+function walk(dir: string, inherited: ScopedIgnore[], w: Walk): void {
+  const own = loadGitignore(w.reader, dir);
   const scopes = own ? [...inherited, own] : inherited;
   let entries: fs.Dirent[];
   try {
@@ -137,6 +187,8 @@ function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, vis
   } catch {
     return;
   }
+  // Name order, so that notices come out the same on every file system.
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (ALWAYS_SKIPPED.has(entry.name) || CONFIG_NAMES.has(entry.name)) continue;
     const abs = path.join(dir, entry.name);
@@ -145,8 +197,22 @@ function walk(dir: string, inherited: ScopedIgnore[], reader: GuardedReader, vis
     const isFile = entry.isFile() || (entry.isSymbolicLink() && isRegularFile(abs));
     if (!isDir && !isFile) continue;
     if (isIgnored(scopes, abs, isDir)) continue;
-    if (isDir) walk(abs, scopes, reader, visit);
-    else visit(abs, entry.isFile());
+    if (!isDir) w.visit(abs, entry.isFile());
+    else if (!TEST_DATA.has(entry.name)) walk(abs, scopes, w);
+    else {
+      const choice = w.testData(abs);
+      // Everything below an included test-data directory is included with it.
+      if (choice === 'read') walk(abs, scopes, { ...w, testData: () => 'read' });
+      // Inside, every folder is part of the skipped test data; only what `include` names is read.
+      else if (choice === 'included-only')
+        walk(abs, scopes, {
+          ...w,
+          visit: (file, plain) => {
+            if (w.included(file)) w.visit(file, plain);
+          },
+          testData: () => 'included-only',
+        });
+    }
   }
 }
 

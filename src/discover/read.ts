@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorText } from '../core/errors.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; level: 'note' | 'warning' | 'error'; reason: string };
 
@@ -119,8 +120,4 @@ function realpathOr(p: string): string {
   } catch {
     return path.resolve(p);
   }
-}
-
-function errorText(err: unknown): string {
-  return (err as Error)?.message ?? String(err);
 }

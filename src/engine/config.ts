@@ -33,6 +33,7 @@ export const CONFIG_SCHEMA = {
       },
     },
     ignore: { type: 'array', items: { type: 'string' } },
+    include: { type: 'array', items: { type: 'string' } },
     defaultNamespace: { type: 'string', minLength: 1 },
     maxFileSize: { type: 'number', exclusiveMinimum: 0, maximum: 1024 },
     failOn: { enum: ['low', 'medium', 'high', 'none'] },
@@ -126,6 +127,7 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
   const config: Config = {
     rules: user.rules ?? {},
     ignore: user.ignore ?? [],
+    include: user.include ?? [],
     defaultNamespace: user.defaultNamespace ?? base.defaultNamespace,
     maxFileBytes: user.maxFileSize === undefined ? base.maxFileBytes : Math.round(user.maxFileSize * 1024 * 1024),
     render: user.render ?? base.render,

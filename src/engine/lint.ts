@@ -49,7 +49,14 @@ export function loadRepository(options: LoadOptions): { root: string; model: Mod
   const root = options.root ?? findRepositoryRoot(options.cwd);
   const { files, notices } = options.stdin
     ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
-    : discover({ paths: options.paths, cwd: options.cwd, root, ignore: options.config.ignore, maxFileBytes: options.config.maxFileBytes });
+    : discover({
+        paths: options.paths,
+        cwd: options.cwd,
+        root,
+        ignore: options.config.ignore,
+        include: options.config.include,
+        maxFileBytes: options.config.maxFileBytes,
+      });
   options.progress?.(`read ${files.length} file${files.length === 1 ? '' : 's'}`);
   let rendered: RenderedInput | undefined;
   // Standard input is one stream, not a tree of kustomizations.

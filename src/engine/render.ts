@@ -6,7 +6,8 @@ import type { DocPath } from '../core/location.js';
 import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import { RepositoryReader } from '../discover/repository.js';
-import { parseJsonStream, parseYamlStream } from '../parse/yaml.js';
+import { parseJsonStream } from '../parse/json.js';
+import { parseYamlStream } from '../parse/yaml.js';
 import type { RenderedInput, RenderedObject } from '../model/model.js';
 
 /**

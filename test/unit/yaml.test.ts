@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { YamlLocator, parseJsonStream, parseYamlStream } from '../../src/parse/yaml.js';
+import { parseJsonStream } from '../../src/parse/json.js';
+import { YamlLocator, parseYamlStream } from '../../src/parse/yaml.js';
 
 describe('parseYamlStream', () => {
   it('returns non-empty documents only, in order', () => {
