@@ -6,6 +6,24 @@ export type FileKind = 'manifest' | 'shell' | 'iptables-save' | 'nft' | 'wiregua
 const FIREWALL_COMMAND = /(^|[\s;&|`(/"'])(iptables|ip6tables|iptables-legacy|iptables-nft|ip6tables-legacy|ip6tables-nft|nft)(\s|$|["'])/m;
 const SAVE_TABLE = /^\s*\*(filter|nat|mangle|raw|security)\s*$/m;
 
+/**
+ * Extensions of files that are never firewall scripts (source code, documents, images,
+ * archives): the walk does not even look for a `#!` line in them.
+ */
+const NEVER_SCRIPTS = new Set(
+  (
+    '.go .py .js .mjs .cjs .ts .tsx .jsx .java .kt .rs .c .h .cc .cpp .hpp .cs .rb .php .swift .scala .lua .pl ' +
+    '.md .txt .rst .adoc .html .htm .css .scss .svg .xml .toml .ini .cfg .csv .tsv .lock .sum .mod .proto .tf .tfvars .tpl .j2 .gotmpl ' +
+    '.png .jpg .jpeg .gif .ico .webp .pdf .zip .gz .tgz .tar .bz2 .xz .jar .war .so .a .o .bin .exe .dll .pyc .class .woff .woff2 .ttf .eot .mp4 .mp3 ' +
+    '.pem .crt .key .pub .csr .der .p12 .asc .sig .patch .diff .log .out .golden .snap .cue .jsonnet .libsonnet .bzl .bazel .star .cmake .mk .gradle .properties .env .sql .graphql .ipynb .dot'
+  ).split(' '),
+);
+
+/** A name that says nothing about the content: only a `#!` line could make it a script. */
+export function mayBeScript(relPath: string): boolean {
+  return !NEVER_SCRIPTS.has(path.posix.extname(relPath).toLowerCase());
+}
+
 /** Kind by name alone, or `needs-content` when only the text can tell. */
 export function kindByName(relPath: string): FileKind | 'needs-content' | undefined {
   const base = path.posix.basename(relPath);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { kindByContent, kindByName, type FileKind } from './classify.js';
+import { kindByContent, kindByName, mayBeScript, type FileKind } from './classify.js';
 import { GuardedReader } from './read.js';
 import type { Notice } from '../core/notice.js';
 import { UsageError } from '../core/errors.js';
@@ -85,7 +85,9 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
     const rel = toPosixRelative(options.root, abs);
     if (found.has(rel)) return;
     if (!explicit && !rel.startsWith('../') && configIgnore.ignores(rel)) return;
-    const byName = kindByName(rel);
+    let byName = kindByName(rel);
+    // A script under any name (`start.fw`, `firewall.up`) announces itself with `#!`.
+    if (byName === undefined && plain && mayBeScript(rel) && reader.hasShebang(abs)) byName = 'needs-content';
     if (byName === undefined && !explicit) return;
     const read = reader.read(abs, within === undefined ? { explicit, plain } : { explicit, within, plain });
     if (!read.ok) {

@@ -58,6 +58,21 @@ export class GuardedReader {
     }
   }
 
+  /** Whether a regular file the walk found starts with `#!` (a script under any name). */
+  hasShebang(abs: string): boolean {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      if (!fs.fstatSync(fd).isFile()) return false;
+      const head = Buffer.alloc(2);
+      return fs.readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === '#!';
+    } catch {
+      return false;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
   /** Whether a path resolves (through every link) to somewhere inside the repository. */
   resolvesInside(abs: string): boolean {
     try {
