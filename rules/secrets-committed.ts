@@ -1,6 +1,7 @@
 import { defineRule } from '../src/rule/rule.js';
+import type { Node } from '../src/model/node.js';
 import { resourcesOf } from '../src/model/model.js';
-import { decodeBase64, isPlaceholder } from '../src/analysis/secrets.js';
+import { decodeBase64, isConfigurationKey, isPlaceholder } from '../src/analysis/secrets.js';
 
 export default defineRule({
   id: 'secrets-committed',
@@ -19,10 +20,13 @@ export default defineRule({
       // `data` is base64: a placeholder is judged on the decoded text.
       const placeholder = (field: string, value: unknown): boolean =>
         isPlaceholder(value) || (field === 'data' && typeof value === 'string' && isPlaceholder(decodeBase64(value) ?? value));
+      // What the Secret holds besides its settings (url, type, username, …).
+      const secretEntries = (field: string, map: Node | undefined): [string, Node][] =>
+        (map?.entries() ?? []).filter(([key, v]) => !isConfigurationKey(key) && !placeholder(field, v.value));
       const maps = ['data', 'stringData'].map((field) => [field, secret.root.get(field)] as const).filter(([, m]) => m?.isMap);
-      const filled = maps.flatMap(([field, m]) => (m?.entries() ?? []).filter(([, v]) => !placeholder(field, v.value)));
+      const filled = maps.flatMap(([field, m]) => secretEntries(field, m));
       if (filled.length === 0) continue;
-      const firstMap = maps.find(([field, m]) => m?.entries().some(([, v]) => !placeholder(field, v.value)))?.[1];
+      const firstMap = maps.find(([field, m]) => secretEntries(field, m).length > 0)?.[1];
       const firstKey = firstMap?.entries()[0]?.[1];
       if (!firstKey) continue;
       const keys = filled.map(([k]) => k);
