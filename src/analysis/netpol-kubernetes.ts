@@ -99,8 +99,9 @@ function kubernetesPort(p: Node): PortSpec[] {
   const protocol = parseProtocol(p.get('protocol')?.str()) ?? 'TCP';
   if (protocol === 'OTHER' || protocol === 'ANY') return [];
   const port = p.get('port');
-  if (port === undefined) return [{ protocol, from: 1, to: 65535 }];
-  const v = port.value;
+  const v = port?.value;
+  // No port means every port; so does a `{{ }}` port a template decides later (unknown: never "blocked").
+  if (port === undefined || (typeof v === 'string' && v.includes('{{'))) return [{ protocol, from: 1, to: 65535 }];
   if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) {
     const n = Number(v);
     const end = p.get('endPort')?.value;
