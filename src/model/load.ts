@@ -95,7 +95,7 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     config,
     files,
     resources,
-    workloads: resources.filter((r) => WORKLOAD_KINDS.has(r.kind) && r.group !== 'kustomize.config.k8s.io').map(toWorkload),
+    workloads: workloadsOf(resources, notices),
     namespaces: collectNamespaces(resources, config, incomplete),
     parseErrors,
     copies,
@@ -301,6 +301,29 @@ function toResource(file: string, root: Node, config: Config): Resource {
     labels: metadata?.get('labels')?.stringMap() ?? {},
     annotations: metadata?.get('annotations')?.stringMap() ?? {},
   };
+}
+
+/**
+ * Workloads the API server would accept. A pod template without containers, or a Pod whose
+ * containers name no image (the API requires one for Pods), is a patch or a partial
+ * document (a kubeadm patch, a kustomize patch nobody lists): it makes no pods.
+ */
+function workloadsOf(resources: Resource[], notices: Notice[]): Workload[] {
+  const out: Workload[] = [];
+  for (const r of resources) {
+    if (!WORKLOAD_KINDS.has(r.kind) || r.group === 'kustomize.config.k8s.io') continue;
+    const workload = toWorkload(r);
+    const containers = workload.podSpec?.get('containers')?.items() ?? [];
+    const complete = containers.length > 0 && (r.kind !== 'Pod' || containers.every((c) => c.get('image') !== undefined));
+    if (complete) out.push(workload);
+    else
+      notices.push({
+        level: 'note',
+        file: r.file,
+        message: `${r.kind} "${r.name}" is not a complete workload (no containers, or a Pod container without an image): read as a patch, it makes no pods`,
+      });
+  }
+  return out;
 }
 
 function toWorkload(resource: Resource): Workload {
