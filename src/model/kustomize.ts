@@ -36,6 +36,8 @@ interface Kustomization {
   dir: string;
   file: string;
   namespace: string | undefined;
+  /** `namePrefix` / `nameSuffix`. */
+  rename: Rename | undefined;
   /** `commonLabels` and `labels` with `includeSelectors`: metadata, selectors and pod templates. */
   selectorLabels: Record<string, string>;
   /** `labels` with `includeTemplates` (and not `includeSelectors`): metadata and pod templates. */
@@ -54,6 +56,12 @@ interface Kustomization {
   patchFiles: string[];
 }
 
+/** What `namePrefix` and `nameSuffix` add to object names (a `Namespace` keeps its name). */
+export interface Rename {
+  prefix: string;
+  suffix: string;
+}
+
 /** How one build places an object: what the kustomizations on the way to it add. */
 export interface KustomizeContext {
   /** The outermost `namespace:` on the way, when any kustomization sets one. */
@@ -65,6 +73,13 @@ export interface KustomizeContext {
   remote: boolean;
   /** `Kind/name` of objects a kustomization on the way deletes (`$patch: delete`). */
   deletes: string[];
+  /**
+   * Every `namespace:` on the way, innermost first: the names a `Namespace` object takes
+   * from build to build, which is what a delete patch at that level names.
+   */
+  namespaces: string[];
+  /** `namePrefix`/`nameSuffix` on the way, innermost first. */
+  renames: Rename[];
 }
 
 /**
@@ -182,6 +197,8 @@ export class KustomizeGraph {
       metadataLabels: k.metadataLabels,
       remote: k.remote,
       deletes: k.deletes,
+      namespaces: k.namespace ? [k.namespace] : [],
+      renames: k.rename ? [k.rename] : [],
     };
     const parents = this.parents.get(k.dir) ?? [];
     if (parents.length === 0 || visiting.has(k.dir)) return [own];
@@ -197,6 +214,8 @@ export class KustomizeGraph {
           metadataLabels: { ...k.metadataLabels, ...outer.metadataLabels },
           remote: outer.remote || k.remote,
           deletes: [...new Set([...k.deletes, ...outer.deletes])].sort(),
+          namespaces: [...(k.namespace ? [k.namespace] : []), ...outer.namespaces],
+          renames: [...(k.rename ? [k.rename] : []), ...outer.renames],
         };
         if (out.size < MAX_CONTEXTS) out.set(contextKey(c), c);
       }
@@ -226,7 +245,16 @@ export class KustomizeGraph {
 }
 
 function contextKey(c: KustomizeContext): string {
-  return JSON.stringify([c.namespace ?? null, c.selectorLabels, c.templateLabels, c.metadataLabels, c.remote]);
+  return JSON.stringify([
+    c.namespace ?? null,
+    c.selectorLabels,
+    c.templateLabels,
+    c.metadataLabels,
+    c.remote,
+    c.deletes,
+    c.namespaces,
+    c.renames,
+  ]);
 }
 
 function parseKustomization(dir: string, file: string, text: string): Kustomization | null {
@@ -238,6 +266,10 @@ function parseKustomization(dir: string, file: string, text: string): Kustomizat
     dir,
     file,
     namespace: typeof doc['namespace'] === 'string' && doc['namespace'] ? doc['namespace'] : undefined,
+    rename:
+      typeof doc['namePrefix'] === 'string' || typeof doc['nameSuffix'] === 'string'
+        ? { prefix: String(doc['namePrefix'] ?? ''), suffix: String(doc['nameSuffix'] ?? '') }
+        : undefined,
     selectorLabels: stringMap(doc['commonLabels']),
     templateLabels: {},
     metadataLabels: {},
@@ -353,6 +385,7 @@ export function applyContext(
     if (kind === 'Namespace' && group === '') metadata['name'] = context.namespace;
     else if (namespaced) metadata['namespace'] = context.namespace;
   }
+  if (kind !== 'Namespace' && typeof metadata['name'] === 'string') metadata['name'] = namesOnTheWay(metadata['name'], context).at(-1);
   const all = { ...context.metadataLabels, ...context.templateLabels, ...context.selectorLabels };
   if (Object.keys(all).length > 0) Object.assign(ensureMap(metadata, ['labels'], true) ?? {}, all);
   if (!builtIn) return out;
@@ -383,6 +416,13 @@ export function applyContext(
     }
   }
   return out;
+}
+
+/** An object's name in each build on the way, innermost first: the source name, then after each `namePrefix`/`nameSuffix`. */
+export function namesOnTheWay(name: string, context: KustomizeContext): string[] {
+  const names = [name];
+  for (const { prefix, suffix } of context.renames) names.push(`${prefix}${names[names.length - 1]}${suffix}`);
+  return names;
 }
 
 /** The mapping at `path`, created on the way when `create` (else undefined where something is missing). */

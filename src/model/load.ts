@@ -8,7 +8,7 @@ import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
 import { loadHost } from './host-load.js';
 import { emptyAccessModel } from './access.js';
-import { KustomizeGraph, applyContext, type KustomizeContext } from './kustomize.js';
+import { KustomizeGraph, applyContext, namesOnTheWay, type KustomizeContext } from './kustomize.js';
 import {
   WORKLOAD_KINDS,
   apiGroup,
@@ -68,10 +68,12 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     }
     const value = node.value as Record<string, unknown>;
     const metadata = value['metadata'];
-    const identity = `${String(value['kind'])}/${isPlainObject(metadata) ? String(metadata['name']) : ''}`;
+    const kind = String(value['kind']);
+    const name = isPlainObject(metadata) ? String(metadata['name']) : '';
     for (const context of contexts) {
-      // Removed from this build by a `$patch: delete` on the way.
-      if (context.deletes.includes(identity)) continue;
+      // Removed from this build by a `$patch: delete` on the way; a Namespace is named as the level that deletes it sees it.
+      const names = kind === 'Namespace' ? [name, ...context.namespaces] : namesOnTheWay(name, context);
+      if (names.some((n) => context.deletes.includes(`${kind}/${n}`))) continue;
       const resource = toResource(file.path, inContext(node, context), config);
       resources.push(resource);
       if (context.remote && resource.namespace !== undefined) {

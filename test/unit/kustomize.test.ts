@@ -90,6 +90,8 @@ describe('kustomization graph: labels', () => {
         metadataLabels: { owner: 'ops' },
         remote: false,
         deletes: [],
+        namespaces: [],
+        renames: [],
       },
     ]);
   });
@@ -103,6 +105,8 @@ describe('applyContext (expectations from `kubectl kustomize` output, written ou
     metadataLabels: { only: 'meta' },
     remote: false,
     deletes: [],
+    namespaces: ['prod'],
+    renames: [],
   };
   it('a Deployment gets labels on metadata, selector and template, and the namespace', () => {
     const out = applyContext(
