@@ -108,6 +108,9 @@ const COMMANDS: Record<string, string> = {
   '--list-rules': 'list',
 };
 
+/** `-L`, `-S`, `--list`, `--list-rules`, and bundles that end in a listing (`-nvL`, `-vnxS`). */
+const LISTING = /^(-[nvx46]*[LS]|--list|--list-rules)$/;
+
 /** Flags without a value bundled in one word (`-nvL`, `-vnxL`); a chain may follow the last. */
 const BUNDLED_FLAGS = /^-[nvx46]+[LSFZXnvx46]$|^-[nvx46]*[LSFZX][nvx46]+$/;
 
@@ -244,6 +247,8 @@ function renderArg(text: string): string {
  * or one line of an iptables-save file.
  */
 export function parseIptables(args: readonly Arg[], family: Family, where: SpanLocation): IptCommand | undefined {
+  // A listing only reads the ruleset: whatever else it says (`--line-number`, `-x`), it changes nothing.
+  if (args.some((a) => LISTING.test(a.text))) return { op: 'list', table: 'filter' };
   try {
     return parseArgs(new ArgList(args), family, where);
   } catch (e) {

@@ -69,3 +69,13 @@ describe('matches nsl-lint does not model', () => {
     expect(findings.map((f) => `${f.ruleId}:${f.span.start.line}`)).toEqual(['host-ipv6-unfiltered:2']);
   });
 });
+
+describe('a listing with options of its own', () => {
+  it('`iptables -nvL --line-number` (an abbreviation getopt accepts) reads nothing and is no error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-list-'));
+    fs.writeFileSync(path.join(dir, 'show.sh'), '#!/bin/sh\niptables -nvL --line-number\nip6tables -L INPUT -n -x --line-numbers\n');
+    const { findings, model } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+    expect(findings).toEqual([]);
+    expect(model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules)))).toEqual([]);
+  });
+});
