@@ -107,6 +107,9 @@ interface Frame {
   via: SpanLocation | undefined;
 }
 
+/** Shells that run a script file given as their first argument. */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ksh', 'zsh']);
+
 const WRAPPERS = new Set(['sudo', 'command', 'exec', 'nice', 'time', 'nohup', 'builtin']);
 
 /** Number of nodes of a tree (what running it once costs). */
@@ -440,10 +443,21 @@ export function extractShell(file: string, text: string, read: FileReader, onCom
       for (const f of argv.slice(1)) vars.delete(f.text);
       return;
     }
-    if ((name === '.' || name === 'source') && argv[1] && !argv[1].unknown) {
-      const target = argv[1].text;
+    // `. file` / `source file` run in this shell; `./other.sh`, `/opt/fw/start6.fw`, `bash other.sh`
+    // run a child shell, whose firewall commands change the same kernel tables.
+    const sourced = (name === '.' || name === 'source') && argv[1] && !argv[1].unknown ? argv[1].text : undefined;
+    const shellRun = SHELLS.has(name) && argv[1] && !argv[1].unknown && !argv[1].text.startsWith('-') ? argv[1].text : undefined;
+    const executed = shellRun ?? (head.text.includes('/') ? head.text : undefined);
+    const target = sourced ?? executed;
+    if (target !== undefined) {
       const dir = path.posix.dirname(index.file);
-      const candidates = target.startsWith('/') ? [] : [path.posix.normalize(path.posix.join(dir, target)), path.posix.normalize(target)];
+      // An absolute path is where the repository's file is installed: match it by its tail.
+      const candidates = target.startsWith('/')
+        ? target
+            .split('/')
+            .map((_, i, parts) => parts.slice(i).join('/'))
+            .filter((tail) => tail !== '')
+        : [path.posix.normalize(path.posix.join(dir, target)), path.posix.normalize(target)];
       for (const rel of candidates) {
         if (sourcing.has(rel) || rel.startsWith('..')) continue;
         let sub = sourcedFiles.get(rel);
@@ -457,7 +471,7 @@ export function extractShell(file: string, text: string, read: FileReader, onCom
             commandsLeft += countNodes(subNodes);
             sub = { nodes: subNodes, index: subIndex };
           } catch (e) {
-            // A sourced file that does not parse is checked on its own if it is a firewall script.
+            // A file that does not parse is checked on its own if it is a firewall script.
             if (!(e instanceof ShellParseError)) throw e;
             sub = undefined;
           }
@@ -467,18 +481,30 @@ export function extractShell(file: string, text: string, read: FileReader, onCom
         if (!sub) break;
         const tooDeep = callTooDeep(depth);
         if (tooDeep) {
-          unresolved(at, `${tooDeep}: ${rel} was not sourced here`);
+          unresolved(at, `${tooDeep}: ${rel} was not ${sourced !== undefined ? 'sourced' : 'run'} here`);
           break;
         }
         sourcing.add(rel);
+        // A child shell starts without this script's variables and functions, and leaves them as they were.
+        const saved = sourced === undefined ? { vars: new Map(vars), funcs: new Map(funcs) } : undefined;
+        if (saved) {
+          vars.clear();
+          funcs.clear();
+        }
         try {
           run(sub.nodes, sub.index, depth + 1);
         } finally {
           sourcing.delete(rel);
+          if (saved) {
+            vars.clear();
+            funcs.clear();
+            for (const [k, v] of saved.vars) vars.set(k, v);
+            for (const [k, v] of saved.funcs) funcs.set(k, v);
+          }
         }
         break;
       }
-      return;
+      if (sourced !== undefined || candidates.some((rel) => sourcedFiles.has(rel))) return;
     }
     const fn = noFunctions ? undefined : funcs.get(head.text);
     const tooDeep = fn ? callTooDeep(depth) : undefined;
