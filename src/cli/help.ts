@@ -44,6 +44,7 @@ Exit codes:
 Config (.nsl-lint.yaml):
   rules:            { <rule-id>: off | on | low | medium | high }
   ignore:           [ gitignore-style patterns ]
+  include:          [ test-data folders to check anyway (testdata, __fixtures__, __snapshots__ are skipped) ]
   defaultNamespace: default
   failOn:           low
   render:           none | kustomize
