@@ -9,6 +9,17 @@ import { RULES } from '../../rules/index.js';
 
 const noFiles = (): undefined => undefined;
 
+/** Lint one script as a repository of its own: its findings and the rules it loaded. */
+function lintScript(lines: string[]): { findings: string[]; rules: unknown[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-script-'));
+  fs.writeFileSync(path.join(dir, 'fw.sh'), ['#!/bin/sh', ...lines, ''].join('\n'));
+  const { findings, model } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+  return {
+    findings: findings.map((f) => `${f.ruleId}:${f.span.start.line}`),
+    rules: model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules))),
+  };
+}
+
 describe('looking a firewall command up', () => {
   for (const lookup of ['$(which iptables)', '$(command -v iptables)', '`which iptables`', '"$(type -P iptables)"']) {
     it(`${lookup} runs iptables`, () => {
@@ -25,33 +36,26 @@ describe('looking a firewall command up', () => {
 });
 
 describe('commands that only read the ruleset', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-readonly-'));
-  fs.writeFileSync(
-    path.join(dir, 'show.sh'),
-    [
-      '#!/bin/sh',
+  it('are not parse errors and add nothing to the ruleset', () => {
+    const run = lintScript([
       'iptables -nvL',
       'iptables -vnL INPUT --line-numbers',
       'iptables -nL -t nat',
       'ip6tables -S',
       'iptables -C INPUT -p tcp --dport 22 -j ACCEPT',
       'nft list ruleset',
-      '',
-    ].join('\n'),
-  );
-  const { findings, model } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
-  it('are not parse errors and add nothing to the ruleset', () => {
-    expect(findings).toEqual([]);
-    expect(model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules)))).toEqual([]);
+    ]);
+    expect(run).toEqual({ findings: [], rules: [] });
+  });
+
+  it('`iptables -nvL --line-number` (an abbreviation getopt accepts) reads nothing and is no error', () => {
+    expect(lintScript(['iptables -nvL --line-number', 'ip6tables -L INPUT -n -x --line-numbers'])).toEqual({ findings: [], rules: [] });
   });
 });
 
 describe('matches nsl-lint does not model', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-unmodelled-'));
-  fs.writeFileSync(
-    path.join(dir, 'fw.sh'),
-    [
-      '#!/bin/sh',
+  it('may match: no parse error, and a rule after them is neither shadowed nor redundant', () => {
+    const { findings } = lintScript([
       'iptables -P INPUT DROP',
       'iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
       'iptables -A INPUT -i lo -j ACCEPT',
@@ -61,21 +65,7 @@ describe('matches nsl-lint does not model', () => {
       // `--match-set NAME FLAGS` takes two values.
       'iptables -A INPUT -m set --match-set blocklist src -j DROP',
       'iptables -A INPUT -p tcp --dport 443 -s 10.0.0.0/8 -j ACCEPT',
-      '',
-    ].join('\n'),
-  );
-  const { findings } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
-  it('may match: no parse error, and a rule after them is neither shadowed nor redundant', () => {
-    expect(findings.map((f) => `${f.ruleId}:${f.span.start.line}`)).toEqual(['host-ipv6-unfiltered:2']);
-  });
-});
-
-describe('a listing with options of its own', () => {
-  it('`iptables -nvL --line-number` (an abbreviation getopt accepts) reads nothing and is no error', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-list-'));
-    fs.writeFileSync(path.join(dir, 'show.sh'), '#!/bin/sh\niptables -nvL --line-number\nip6tables -L INPUT -n -x --line-numbers\n');
-    const { findings, model } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
-    expect(findings).toEqual([]);
-    expect(model.host.rulesets.flatMap((r) => r.tables.flatMap((t) => t.chains.flatMap((c) => c.rules)))).toEqual([]);
+    ]);
+    expect(findings).toEqual(['host-ipv6-unfiltered:2']);
   });
 });
