@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../core/config.js';
+import type { PathLocation } from '../core/location.js';
 import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import { parseJsonStream } from '../parse/json.js';
@@ -20,7 +21,6 @@ import {
   type Workload,
 } from './k8s.js';
 import { copyKey, type Model, type ParseErrorRecord, type RenderedInput } from './model.js';
-import type { PathLocation } from '../core/location.js';
 
 interface RawObject {
   file: SourceFile;
@@ -58,29 +58,9 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     }
   }
 
-  const resources: Resource[] = [];
+  // Namespaces the repository does not show completely, and why.
   const incomplete = new Map<string, string>();
-  for (const { file, node } of raw) {
-    const contexts = kustomize.contexts(file.path);
-    if (contexts.length === 0) {
-      resources.push(toResource(file.path, node, config));
-      continue;
-    }
-    const value = node.value as Record<string, unknown>;
-    const metadata = value['metadata'];
-    const kind = String(value['kind']);
-    const name = isPlainObject(metadata) ? String(metadata['name']) : '';
-    for (const context of contexts) {
-      // Removed from this build by a `$patch: delete` on the way; a Namespace is named as the level that deletes it sees it.
-      const names = kind === 'Namespace' ? [name, ...context.namespaces] : namesOnTheWay(name, context);
-      if (names.some((n) => context.deletes.includes(`${kind}/${n}`))) continue;
-      const resource = toResource(file.path, inContext(node, context), config);
-      resources.push(resource);
-      if (context.remote && resource.namespace !== undefined) {
-        incomplete.set(resource.namespace, 'a kustomization feeding it has remote resources');
-      }
-    }
-  }
+  const resources = placeObjects(raw, kustomize, config, incomplete);
   for (const object of rendered?.objects ?? []) {
     resources.push(toResource(object.file, new Node(object.value, object.file, object.doc, object.basePath), config));
   }
@@ -217,6 +197,37 @@ function templateNamespaces(file: SourceFile, kustomize: KustomizeGraph, config:
   if (fromBuild.length > 0 && fromBuild.every((n) => n !== undefined)) return fromBuild as string[];
   const literal = [...file.text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1] as string);
   return literal.length > 0 ? [...new Set(literal)] : [config.defaultNamespace];
+}
+
+/**
+ * Every object as the builds that reach it make it: once per kustomize build context (an
+ * overlay's namespace, labels and names), left out of the builds that delete it; as it
+ * stands when no kustomization reaches it.
+ */
+function placeObjects(raw: RawObject[], kustomize: KustomizeGraph, config: Config, incomplete: Map<string, string>): Resource[] {
+  const resources: Resource[] = [];
+  for (const { file, node } of raw) {
+    const contexts = kustomize.contexts(file.path);
+    if (contexts.length === 0) {
+      resources.push(toResource(file.path, node, config));
+      continue;
+    }
+    const value = node.value as Record<string, unknown>;
+    const metadata = value['metadata'];
+    const kind = String(value['kind']);
+    const name = isPlainObject(metadata) ? String(metadata['name']) : '';
+    for (const context of contexts) {
+      // A delete patch names the object as its own level sees it (a Namespace takes each level's namespace).
+      const names = kind === 'Namespace' ? [name, ...context.namespaces] : namesOnTheWay(name, context);
+      if (names.some((n) => context.deletes.includes(`${kind}/${n}`))) continue;
+      const resource = toResource(file.path, inContext(node, context), config);
+      resources.push(resource);
+      if (context.remote && resource.namespace !== undefined) {
+        incomplete.set(resource.namespace, 'a kustomization feeding it has remote resources');
+      }
+    }
+  }
+  return resources;
 }
 
 /**
