@@ -150,11 +150,6 @@ export class KustomizeGraph {
     return this.reachingListings(file).length === 0;
   }
 
-  /** The kustomization file in a directory, if any. */
-  fileIn(dir: string): string | undefined {
-    return this.load(dir)?.file;
-  }
-
   /** A file inside a directory some kustomization lists (or in a kustomization's own directory). */
   isInKustomizeTree(file: string): boolean {
     return this.reachingListings(file).length > 0 || this.load(path.posix.dirname(file)) !== undefined;
