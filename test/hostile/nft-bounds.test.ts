@@ -1,24 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { testRulesetCases, type RulesetCase } from './ruleset-cases.js';
 
 /**
  * Hostile nftables input (in files and in scripts) beside a good file: loading must not hang,
  * exhaust memory or throw, the hostile file gets a `parse-error` at the offending line (or
  * loads, when nft itself accepts it), and the good file keeps its ruleset. Inputs are made
- * here, at test time. All cases run in one child process with a heap cap and a kill timeout,
- * so that a regression that loops or recurses without end fails the test instead of hanging
- * or killing the test run; each case must also finish within TIME_BOUND_MS of CPU time.
+ * here, at test time. All cases run in one child process with a heap cap and a kill timeout
+ * (see ruleset-cases.ts).
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
-/** CPU time per case (user and system), which other jobs on the machine do not inflate as they do wall time. */
-const TIME_BOUND_MS = 20_000;
-/** The hang guard, in wall time: generous, for a loaded machine. */
-const CHILD_TIMEOUT_MS = 300_000;
-const HEAP_MB = 1536;
 
 const GOOD = 'table inet good {\n chain input {\n  type filter hook input priority 0; policy drop;\n  tcp dport 22 accept\n }\n}\n';
 
@@ -29,21 +18,7 @@ const nest = (n: number, inner = '22'): string => `${'{ '.repeat(n)}${inner}${' 
 const lines = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join('\n');
 const port = (i: number): number => 1 + (i % 65000);
 
-interface Case {
-  name: string;
-  /** Repository-relative path → text (`.nft` files are nft, `.sh` scripts). */
-  files: Record<string, string>;
-  /** Further files on disk only (found by include globs). */
-  disk?: Record<string, string>;
-  /** Parse errors the input must give. */
-  errors?: { file: string; line: number; message: RegExp }[];
-  /** Files that must load (nft accepts them), with their rule count. */
-  accepted?: Record<string, number>;
-  /** Files that may load or fail, but only as a parse error. */
-  either?: string[];
-}
-
-const cases: Case[] = [
+const cases: RulesetCase[] = [
   {
     name: 'anonymous sets nested 10,000 deep in a rule',
     files: { 'h.nft': wrap(`  tcp dport ${nest(10_000)} accept`) },
@@ -194,135 +169,12 @@ const cases: Case[] = [
   },
 ];
 
-/** Runs in the child: load each case with the good file and print one JSON line per case. */
-const RUNNER = `
-import fs from 'node:fs';
-import { loadModel } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/model/load.ts')).href)};
-import { defaultConfig } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/core/config.ts')).href)};
-// Synchronous and complete (a pipe may take part of a write), so that the cases done are
-// reported even when the child is killed.
-const write = (text) => {
-  const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) {
-    try {
-      at += fs.writeSync(1, bytes, at);
-    } catch (e) {
-      if (e.code !== 'EAGAIN') throw e;
-    }
-  }
-};
-for (const c of JSON.parse(fs.readFileSync(process.argv[1], 'utf8'))) {
-  const files = c.files.map((f) => ({ ...f, text: fs.readFileSync(f.abs, 'utf8') }));
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  let out;
-  try {
-    const model = loadModel(c.root, files, defaultConfig());
-    out = {
-      parseErrors: model.parseErrors.map((e) => ({ file: e.file, line: e.span.start.line, message: e.message })),
-      notices: model.notices,
-      rulesets: model.host.rulesets.map((rs) => ({
-        file: rs.file,
-        rules: rs.tables.reduce((n, t) => n + t.chains.reduce((k, ch) => k + ch.rules.length, 0), 0),
-      })),
-      good: model.host.rulesets
-        .filter((rs) => rs.file === 'good.nft')
-        .flatMap((rs) => rs.tables.flatMap((t) => t.chains.map((ch) => ({ name: ch.name, policy: ch.policy, verdicts: ch.rules.map((r) => r.verdict.kind) })))),
-    };
-  } catch (e) {
-    out = { threw: String((e && e.stack) || e) };
-  }
-  const used = process.cpuUsage(cpu);
-  write(JSON.stringify({ name: c.name, ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, ...out }) + '\\n');
-}
-`;
-
-interface Result {
-  name: string;
-  ms: number;
-  cpuMs: number;
-  threw?: string;
-  parseErrors: { file: string; line: number; message: string }[];
-  notices: { level: string; file?: string; message: string; internal?: true }[];
-  rulesets: { file: string; rules: number }[];
-  /** The chains of the good file's ruleset. */
-  good: { name: string; policy?: string; verdicts: string[] }[];
-}
-
-const kindOf = (file: string): string => (file.endsWith('.sh') ? 'shell' : 'nft');
-let base = '';
-const results = new Map<string, Result>();
-let childReport = '';
-
-beforeAll(() => {
-  base = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-nft-hostile-'));
-  const specs = cases.map((c, n) => {
-    const root = path.join(base, String(n));
-    const all = { ...c.files, ...c.disk, 'good.nft': GOOD };
-    for (const [rel, text] of Object.entries(all)) {
-      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-      fs.writeFileSync(path.join(root, rel), text);
-    }
-    const files = Object.keys({ ...c.files, 'good.nft': GOOD }).map((rel) => ({ path: rel, abs: path.join(root, rel), kind: kindOf(rel) }));
-    return { name: c.name, root, files };
-  });
-  const spec = path.join(base, 'cases.json');
-  fs.writeFileSync(spec, JSON.stringify(specs));
-  const child = spawnSync(
-    process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', '--input-type=module', '--eval', RUNNER, spec],
-    { cwd: ROOT, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-  );
-  for (const line of child.stdout.split('\n').filter(Boolean)) {
-    const r = JSON.parse(line) as Result;
-    results.set(r.name, r);
-  }
-  const how =
-    child.signal === 'SIGKILL'
-      ? `did not finish within ${CHILD_TIMEOUT_MS} ms`
-      : child.signal
-        ? `died of ${child.signal} (out of memory?)`
-        : `exited with status ${child.status}`;
-  childReport = `the child process ${how}: ${child.stderr.slice(-2000)}`;
-}, CHILD_TIMEOUT_MS + 30_000);
-
-afterAll(() => {
-  if (base) fs.rmSync(base, { recursive: true, force: true });
-});
-
-describe('hostile nftables input fails only its own file', () => {
-  for (const c of cases) {
-    it(c.name, () => {
-      const r = results.get(c.name);
-      // Not there: the child hung, ran out of memory or crashed on this case (or before it).
-      expect(r, childReport).toBeDefined();
-      if (!r) return;
-      expect(r.threw).toBeUndefined();
-      expect(r.cpuMs, `${Math.round(r.ms)} ms of wall time`).toBeLessThan(TIME_BOUND_MS);
-      expect(r.notices.filter((n) => n.internal || n.level === 'error')).toEqual([]);
-      // Messages quote the input, but never all of a huge token.
-      expect(r.parseErrors.filter((p) => p.message.length > 400)).toEqual([]);
-
-      expect(r.good).toEqual([{ name: 'input', policy: 'drop', verdicts: ['accept'] }]);
-
-      for (const e of c.errors ?? []) {
-        expect(
-          r.parseErrors.filter((p) => p.file === e.file).map((p) => ({ line: p.line, message: p.message })),
-          e.file,
-        ).toContainEqual({ line: e.line, message: expect.stringMatching(e.message) });
-        if (e.file in c.files && e.file.endsWith('.nft')) expect(r.rulesets.map((rs) => rs.file)).not.toContain(e.file);
-      }
-      for (const [file, rules] of Object.entries(c.accepted ?? {})) {
-        expect(r.parseErrors.filter((p) => p.file === file)).toEqual([]);
-        expect(r.rulesets.find((rs) => rs.file === file)?.rules, file).toBe(rules);
-      }
-      for (const file of c.either ?? []) {
-        const loaded = r.rulesets.some((rs) => rs.file === file);
-        const failed = r.parseErrors.some((p) => p.file === file);
-        expect(loaded !== failed, `${file} loads or gets a parse error`).toBe(true);
-      }
-      const expected = new Set([...(c.errors ?? []).map((e) => e.file), ...(c.either ?? [])]);
-      expect(r.parseErrors.filter((p) => !expected.has(p.file))).toEqual([]);
-    });
-  }
-});
+testRulesetCases(
+  {
+    title: 'hostile nftables input fails only its own file',
+    kind: 'nft',
+    good: { file: 'good.nft', text: GOOD },
+    goodChains: (chains) => expect(chains).toEqual([{ name: 'input', policy: 'drop', verdicts: ['accept'] }]),
+  },
+  cases,
+);
