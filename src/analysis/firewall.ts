@@ -5,6 +5,7 @@ import { ctSet, type CtState } from '../core/protocols.js';
 import type { SensitivePort } from '../core/config.js';
 import type { Ruleset } from '../model/firewall.js';
 import { tableFamilies, verdictText, type FwChain, type FwRule, type Hook, type Verdict } from '../parse/netfilter.js';
+import { PRIVATE_INTERFACES, ifMatches, interfaceClasses } from './interfaces.js';
 import { D, PacketSet, describePacket, packetBox, universeBox, witness, type Box, type Dim, type Packet } from './packets.js';
 
 /**
@@ -16,29 +17,6 @@ import { D, PacketSet, describePacket, packetBox, universeBox, witness, type Box
  * evaluate (rate limits, icmp types, …) only *may* match: their verdict is possible, never
  * certain, and they never cover other rules.
  */
-
-/** Interfaces private to the host or the cluster (never "the world"). */
-export const PRIVATE_INTERFACES = [
-  'lo',
-  'wg+',
-  'tun+',
-  'tap+',
-  'tailscale+',
-  'zt+',
-  'docker+',
-  'br-+',
-  'cni+',
-  'cali+',
-  'flannel+',
-  'cilium+',
-  'vxlan+',
-  'kube+',
-];
-
-export function ifMatches(pattern: string, name: string): boolean {
-  const p = pattern.replace(/\*$/, '+');
-  return p.endsWith('+') ? name.startsWith(p.slice(0, -1)) : p === name;
-}
 
 export interface ChainEval {
   accept: PacketSet;
@@ -107,7 +85,7 @@ export interface Cover {
 const FILTER_TYPES = new Set(['filter', 'route']);
 
 export class RulesetAnalysis {
-  /** Representative interface names: each name the ruleset uses, one per wildcard, `lo`, one "other". */
+  /** One name per class of interfaces the ruleset's names and wildcards tell apart (see `interfaceClasses`). */
   readonly ifaces: string[];
   private readonly privateIfs: string[];
   private readonly matchCache = new Map<FwRule, PacketSet>();
@@ -120,18 +98,7 @@ export class RulesetAnalysis {
     privateInterfaces: readonly string[] = [],
   ) {
     this.privateIfs = [...PRIVATE_INTERFACES, ...privateInterfaces.map((p) => p.replace(/\*$/, '+'))];
-    const exact = ruleset.interfaces.filter((n) => !n.endsWith('+'));
-    const reps = new Set<string>(['lo', ...exact]);
-    for (const w of ruleset.interfaces.filter((n) => n.endsWith('+'))) {
-      const prefix = w.slice(0, -1);
-      const rep = [`${prefix}9`, `${prefix}99`, `${prefix}x`, `${prefix}nsl`].find((c) => !reps.has(c) && c.length <= 15);
-      if (rep) reps.add(rep);
-    }
-    const other = ['eth0', 'ens3', 'enp1s0', 'nic0', 'uplink0'].find(
-      (c) => !reps.has(c) && !ruleset.interfaces.some((p) => ifMatches(p, c)),
-    );
-    if (other) reps.add(other);
-    this.ifaces = [...reps];
+    this.ifaces = interfaceClasses(ruleset.interfaces);
     for (const t of ruleset.tables) {
       const m = new Map<string, FwChain>();
       for (const c of t.chains) {

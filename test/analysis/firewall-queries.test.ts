@@ -7,17 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SENSITIVE_PORTS,
-  PRIVATE_INTERFACES,
   RulesetAnalysis,
   chainAnchor,
   chainLabel,
   defaultDenyChain,
   familyName,
   filteredFamilies,
-  ifMatches,
   portText,
   sensitivePorts,
 } from '../../src/analysis/firewall.js';
+import { PRIVATE_INTERFACES, ifMatches } from '../../src/analysis/interfaces.js';
 import { universeBox } from '../../src/analysis/packets.js';
 import { Iv } from '../../src/core/intervals.js';
 import { LOOPBACK, ROUTABLE } from '../../src/core/ip.js';
