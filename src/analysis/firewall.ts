@@ -84,11 +84,19 @@ export interface Cover {
 
 const FILTER_TYPES = new Set(['filter', 'route']);
 
+/** Hooks a packet for the host passes before routing gives it an output interface. */
+function onInputPath(hook: Hook): boolean {
+  return hook === 'ingress' || hook === 'prerouting' || hook === 'input';
+}
+
 export class RulesetAnalysis {
   /** One name per class of interfaces the ruleset's names and wildcards tell apart (see `interfaceClasses`). */
   readonly ifaces: string[];
   private readonly privateIfs: string[];
   private readonly matchCache = new Map<FwRule, PacketSet>();
+  private readonly inputMatchCache = new Map<FwRule, PacketSet>();
+  /** Hooks whose base chains reach each chain through jumps and gotos (built on first use). */
+  private reachingHooks: Map<FwChain, Set<Hook>> | undefined;
   private readonly hookCache = new Map<string, HookRun>();
   private readonly chainsByTable = new Map<string, Map<string, FwChain>>();
   private readonly ruleTable = new Map<FwRule, FwChain>();
@@ -147,9 +155,14 @@ export class RulesetAnalysis {
     return this.traffic(f, WORLD_NEW);
   }
 
-  /** The packets a rule's conditions select (matches nsl-lint cannot evaluate are ignored: an over-approximation). */
-  match(rule: FwRule): PacketSet {
-    const cached = this.matchCache.get(rule);
+  /**
+   * The packets a rule's conditions select (matches nsl-lint cannot evaluate are ignored: an
+   * over-approximation). `inputPath`: the rule is evaluated on the way in (prerouting, input,
+   * ingress), where a packet has no output interface yet.
+   */
+  match(rule: FwRule, inputPath = false): PacketSet {
+    const cache = inputPath ? this.inputMatchCache : this.matchCache;
+    const cached = cache.get(rule);
     if (cached) return cached;
     const chain = this.ruleTable.get(rule);
     const families = chain ? tableFamilies(chain.table) : [4, 6];
@@ -177,8 +190,15 @@ export class RulesetAnalysis {
           case 'dport':
             set(c.dim, c.values, c.negate);
             break;
-          case 'iif':
           case 'oif':
+            // Before routing there is no output interface: `-o`/`oif` never matches, its negation always does.
+            if (inputPath) {
+              if (!c.negate) empty = true;
+              break;
+            }
+            set(c.dim, this.ifSet(c.names), c.negate);
+            break;
+          case 'iif':
             set(c.dim, this.ifSet(c.names), c.negate);
             break;
           case 'ct':
@@ -189,7 +209,7 @@ export class RulesetAnalysis {
       if (!empty) boxes.push(box);
     }
     const out = PacketSet.of(boxes);
-    this.matchCache.set(rule, out);
+    cache.set(rule, out);
     return out;
   }
 
@@ -223,7 +243,7 @@ export class RulesetAnalysis {
    * a match nsl-lint does not model may or may not take a packet: its verdict is recorded
    * and the packet also goes on to the next rule.
    */
-  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number): ChainPass {
+  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number, inputPath: boolean): ChainPass {
     let remaining = input;
     let accept = PacketSet.EMPTY;
     let drop = PacketSet.EMPTY;
@@ -231,7 +251,7 @@ export class RulesetAnalysis {
     const decided: ChainPass['decided'] = [];
     for (const rule of chain.rules) {
       if (remaining.isEmpty) break;
-      const m = this.match(rule);
+      const m = this.match(rule, inputPath);
       const hit = remaining.intersect(m);
       if (hit.isEmpty) continue;
       reach.set(rule, (reach.get(rule) ?? PacketSet.EMPTY).union(hit));
@@ -256,7 +276,7 @@ export class RulesetAnalysis {
         case 'goto': {
           const target = this.target(chain, v.chain);
           if (!target || depth > 32) continue;
-          const sub = this.evalChain(target, hit, reach, depth + 1);
+          const sub = this.evalChain(target, hit, reach, depth + 1, inputPath);
           accept = accept.union(sub.accept);
           drop = drop.union(sub.drop);
           decided.push(...sub.decided);
@@ -297,7 +317,7 @@ export class RulesetAnalysis {
     let dropped = PacketSet.EMPTY;
     for (const chain of this.hookChains(f, hook)) {
       const own = new Map<FwRule, PacketSet>();
-      const ev = this.evalChain(chain, input, own, 0);
+      const ev = this.evalChain(chain, input, own, 0, onInputPath(hook));
       for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
       decided.push(...ev.decided);
       const accepted = policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept;
@@ -317,7 +337,7 @@ export class RulesetAnalysis {
       for (let i = 0; i < runs.length; i++) {
         let pass = this.universe(f);
         for (const later of runs.slice(i + 1)) {
-          const ev = this.evalChain(later.chain, pass, new Map(), 0);
+          const ev = this.evalChain(later.chain, pass, new Map(), 0, onInputPath(hook));
           pass = policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept;
         }
         (runs[i] as HookChainRun).passLater = pass;
@@ -358,14 +378,15 @@ export class RulesetAnalysis {
     const out: Cover[] = [];
     const decides = (v: Verdict): boolean =>
       v.kind === 'accept' || v.kind === 'drop' || v.kind === 'reject' || v.kind === 'return' || v.kind === 'goto';
+    const inputPath = this.onInputPathOnly(chain);
     chain.rules.forEach((rule, i) => {
-      const m = this.match(rule);
+      const m = this.match(rule, inputPath);
       if (m.isEmpty) return;
       let covered = PacketSet.EMPTY;
       const covering: FwRule[] = [];
       for (const earlier of chain.rules.slice(0, i)) {
         if (!this.certain(earlier) || !decides(earlier.verdict)) continue;
-        const part = this.match(earlier).intersect(m).subtract(covered);
+        const part = this.match(earlier, inputPath).intersect(m).subtract(covered);
         if (part.isEmpty) continue;
         covering.push(earlier);
         covered = covered.union(part);
@@ -376,6 +397,27 @@ export class RulesetAnalysis {
       }
     });
     return out;
+  }
+
+  /** Whether every base chain that reaches a chain (through jumps and gotos) is on the way in. */
+  private onInputPathOnly(chain: FwChain): boolean {
+    if (!this.reachingHooks) {
+      const reaching = new Map<FwChain, Set<Hook>>();
+      const visit = (c: FwChain, hook: Hook): void => {
+        let hooks = reaching.get(c);
+        if (!hooks) reaching.set(c, (hooks = new Set()));
+        if (hooks.has(hook)) return;
+        hooks.add(hook);
+        for (const r of c.rules) {
+          const target = r.verdict.kind === 'jump' || r.verdict.kind === 'goto' ? this.target(c, r.verdict.chain) : undefined;
+          if (target) visit(target, hook);
+        }
+      };
+      for (const t of this.ruleset.tables) for (const c of t.chains) if (c.hook) visit(c, c.hook);
+      this.reachingHooks = reaching;
+    }
+    const hooks = [...(this.reachingHooks.get(chain) ?? [])];
+    return hooks.length > 0 && hooks.every(onInputPath);
   }
 
   /** A packet in words; the destination address is left out when the set allows any. */
