@@ -82,7 +82,23 @@ export interface Cover {
   sameVerdict: boolean;
 }
 
-const FILTER_TYPES = new Set(['filter', 'route']);
+/** Chain types that filter (iptables tables map to their own names); nat chains only translate. */
+const FILTER_TYPES = new Set(['filter', 'route', 'mangle', 'raw', 'security']);
+
+/**
+ * The hooks a packet passes, in order, on its way to a hook: the way in (netdev ingress,
+ * prerouting) comes before input and forward.
+ */
+const PATH: Partial<Record<Hook, Hook[]>> = {
+  input: ['ingress', 'prerouting', 'input'],
+  forward: ['ingress', 'prerouting', 'forward'],
+};
+
+/** The address families a table's rules see: netdev tables see every packet of the device. */
+function chainFamilies(chain: FwChain | undefined): Family[] {
+  if (!chain) return [4, 6];
+  return chain.table.family === 'netdev' ? [4, 6] : tableFamilies(chain.table);
+}
 
 /** Hooks a packet for the host passes before routing gives it an output interface. */
 function onInputPath(hook: Hook): boolean {
@@ -164,8 +180,7 @@ export class RulesetAnalysis {
     const cache = inputPath ? this.inputMatchCache : this.matchCache;
     const cached = cache.get(rule);
     if (cached) return cached;
-    const chain = this.ruleTable.get(rule);
-    const families = chain ? tableFamilies(chain.table) : [4, 6];
+    const families = chainFamilies(this.ruleTable.get(rule));
     const boxes: Box[] = [];
     for (const f of families as Family[]) {
       const box = [...universeBox(f, this.ifaces.length)];
@@ -226,14 +241,23 @@ export class RulesetAnalysis {
     return this.chainsByTable.get(`${t.kind} ${t.family} ${t.name}`)?.get(name);
   }
 
-  /** Base chains of a hook that filter, in the order packets traverse them. */
+  /**
+   * Base chains that filter a packet bound for a hook, in the order it traverses them: every
+   * table (filter, mangle, raw, security; ip, ip6, inet, netdev), hook by hook along the way
+   * in, by priority within a hook. A drop in any of them wins.
+   */
   hookChains(f: Family, hook: Hook): FwChain[] {
     const out: FwChain[] = [];
-    for (const t of this.ruleset.tables) {
-      if (!tableFamilies(t).includes(f)) continue;
-      for (const c of t.chains) if (c.hook === hook && FILTER_TYPES.has(c.type ?? 'filter')) out.push(c);
+    for (const stage of PATH[hook] ?? [hook]) {
+      const here: FwChain[] = [];
+      for (const t of this.ruleset.tables) {
+        for (const c of t.chains) {
+          if (c.hook === stage && FILTER_TYPES.has(c.type ?? 'filter') && chainFamilies(c).includes(f)) here.push(c);
+        }
+      }
+      out.push(...here.sort((a, b) => a.priority - b.priority));
     }
-    return out.sort((a, b) => a.priority - b.priority);
+    return out;
   }
 
   /**
@@ -317,7 +341,7 @@ export class RulesetAnalysis {
     let dropped = PacketSet.EMPTY;
     for (const chain of this.hookChains(f, hook)) {
       const own = new Map<FwRule, PacketSet>();
-      const ev = this.evalChain(chain, input, own, 0, onInputPath(hook));
+      const ev = this.evalChain(chain, input, own, 0, onInputPath(chain.hook ?? hook));
       for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
       decided.push(...ev.decided);
       const accepted = policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept;
@@ -337,7 +361,7 @@ export class RulesetAnalysis {
       for (let i = 0; i < runs.length; i++) {
         let pass = this.universe(f);
         for (const later of runs.slice(i + 1)) {
-          const ev = this.evalChain(later.chain, pass, new Map(), 0, onInputPath(hook));
+          const ev = this.evalChain(later.chain, pass, new Map(), 0, onInputPath(later.chain.hook ?? hook));
           pass = policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept;
         }
         (runs[i] as HookChainRun).passLater = pass;
