@@ -11,11 +11,10 @@ export default defineRule({
   precision: 'high',
   tags: ['firewall', 'ipv6'],
   *check({ wholeFirewalls }) {
-    for (const { ruleset, analysis: a } of wholeFirewalls) {
+    // Whatever the IPv4 rules decide (even when they accept everything, beside host-default-allow).
+    for (const { ruleset } of wholeFirewalls) {
       const at = ruleset.filters[4];
       if (!at || ruleset.filters[6]) continue;
-      // Only a ruleset that actually blocks something on IPv4 input leaves IPv6 as the open door.
-      if (a.hook(4, 'input').dropped.isEmpty) continue;
       yield { at, message: `This ruleset filters IPv4 input but nothing filters IPv6: every IPv6 port of the host stays open.` };
     }
   },
