@@ -18,7 +18,7 @@ export default inputNeedsRule(
   {
     mode: 'none-accepted',
     packets: (a, f) => a.traffic(f, { from: 'world', via: 'public', state: ['established'], protocols: [6], dport: [32768, 60999] }),
-    message: (chain, f) =>
-      `${chainLabel(chain)} drops by default and nothing accepts ESTABLISHED/RELATED traffic: replies to the host's own ${familyName(f)} connections are dropped.`,
+    message: (chain, families) =>
+      `${chainLabel(chain)} drops by default and nothing accepts ESTABLISHED/RELATED traffic: replies to the host's own ${families.map(familyName).join(' and ')} connections are dropped.`,
   },
 );

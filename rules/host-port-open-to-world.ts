@@ -1,6 +1,8 @@
 import { defineRule, type Report } from '../src/rule/rule.js';
 import type { FwRule } from '../src/parse/netfilter.js';
-import { filteredFamilies, portText, sensitivePorts } from '../src/analysis/firewall.js';
+import type { Family } from '../src/core/ip.js';
+import type { SensitivePort } from '../src/core/config.js';
+import { familyName, filteredFamilies, portText, sensitivePorts } from '../src/analysis/firewall.js';
 
 export default defineRule({
   id: 'host-port-open-to-world',
@@ -15,7 +17,8 @@ export default defineRule({
   *check({ model, firewalls }) {
     const ports = sensitivePorts(model.config.host.sensitivePorts);
     for (const { ruleset, analysis: a } of firewalls) {
-      const found = new Map<FwRule, string[]>();
+      // Per rule, per sensitive port: the families it is open on and one example.
+      const found = new Map<FwRule, Map<SensitivePort, { families: Family[]; example: string }>>();
       for (const f of filteredFamilies(ruleset)) {
         const run = a.hook(f, 'input');
         for (const port of ports) {
@@ -26,18 +29,23 @@ export default defineRule({
               const hit = reached.intersect(wanted).intersect(chainRun.passLater);
               const w = a.witness(hit);
               if (!w) continue;
-              const list = found.get(rule) ?? [];
-              list.push(`${portText(port)} (${port.label}) from any routable address, e.g. ${a.describe(w, hit)}`);
-              found.set(rule, list);
+              const byPort = found.get(rule) ?? new Map<SensitivePort, { families: Family[]; example: string }>();
+              const entry = byPort.get(port) ?? { families: [], example: a.describe(w, hit) };
+              if (!entry.families.includes(f)) entry.families.push(f);
+              byPort.set(port, entry);
+              found.set(rule, byPort);
             }
           }
         }
       }
-      for (const [rule, what] of found) {
-        const unique = [...new Set(what)];
+      for (const [rule, byPort] of found) {
+        const what = [...byPort].map(
+          ([port, { families, example }]) =>
+            `${portText(port)} (${port.label}) from any routable ${families.map(familyName).join(' or ')} address, e.g. ${example}`,
+        );
         const report: Report = {
           at: rule.at,
-          message: `Accepts ${unique[0]}${unique.length > 1 ? ` (and ${unique.length - 1} more sensitive port${unique.length > 2 ? 's' : ''})` : ''}${rule.uncertain.length ? ` unless ${rule.uncertain.join(', ')} holds it back` : ''}.`,
+          message: `Accepts ${what[0]}${what.length > 1 ? ` (and ${what.length - 1} more sensitive port${what.length > 2 ? 's' : ''})` : ''}${rule.uncertain.length ? ` unless ${rule.uncertain.join(', ')} holds it back` : ''}.`,
         };
         if (rule.via) report.related = [{ at: rule.via, message: 'called from here' }];
         yield report;

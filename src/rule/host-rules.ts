@@ -16,7 +16,8 @@ export function inputNeedsRule(
     packets(a: RulesetAnalysis, f: Family): PacketSet;
     /** `some-dropped`: any of them dropped is a finding; `none-accepted`: only when none is accepted. */
     mode: 'some-dropped' | 'none-accepted';
-    message(chain: FwChain, f: Family, example: string | undefined): string;
+    /** `families`: every family for which the chain drops them (an inet chain names both). */
+    message(chain: FwChain, families: readonly Family[], example: string | undefined): string;
   },
 ): Rule {
   return defineRule({
@@ -38,7 +39,7 @@ export function inputNeedsRule(
         }
         for (const [chain, { families, example }] of byChain) {
           const at = chainAnchor(chain);
-          if (at) yield { at, message: need.message(chain, families.length === 1 ? (families[0] as Family) : 4, example) };
+          if (at) yield { at, message: need.message(chain, families, example) };
         }
       }
     },
