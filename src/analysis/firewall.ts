@@ -296,6 +296,9 @@ export class RulesetAnalysis {
           break;
         case 'continue':
           continue;
+        case 'queue':
+          // Handed to user space: evaluation ends, and this ruleset neither accepts nor drops it.
+          break;
         case 'jump':
         case 'goto': {
           const target = this.target(chain, v.chain);
@@ -341,10 +344,12 @@ export class RulesetAnalysis {
     let dropped = PacketSet.EMPTY;
     for (const chain of this.hookChains(f, hook)) {
       const own = new Map<FwRule, PacketSet>();
-      const ev = this.evalChain(chain, input, own, 0, onInputPath(chain.hook ?? hook));
+      // An ingress chain sees only the packets of its devices; the others pass it by.
+      const [seen, bypass] = this.onDevices(chain, input);
+      const ev = this.evalChain(chain, seen, own, 0, onInputPath(chain.hook ?? hook));
       for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
       decided.push(...ev.decided);
-      const accepted = policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept;
+      const accepted = (policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
       dropped = dropped.union(ev.drop).union(policyAccepts(chain) ? PacketSet.EMPTY : ev.ret);
       runs.push({
         chain,
@@ -361,8 +366,9 @@ export class RulesetAnalysis {
       for (let i = 0; i < runs.length; i++) {
         let pass = this.universe(f);
         for (const later of runs.slice(i + 1)) {
-          const ev = this.evalChain(later.chain, pass, new Map(), 0, onInputPath(later.chain.hook ?? hook));
-          pass = policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept;
+          const [seen, bypass] = this.onDevices(later.chain, pass);
+          const ev = this.evalChain(later.chain, seen, new Map(), 0, onInputPath(later.chain.hook ?? hook));
+          pass = (policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
         }
         (runs[i] as HookChainRun).passLater = pass;
       }
@@ -378,7 +384,8 @@ export class RulesetAnalysis {
     const run = this.runHook(p.family, hook, PacketSet.of([packetBox(p)]), false);
     const accepted = !run.accepted.isEmpty;
     const dropped = !run.dropped.isEmpty;
-    if (accepted && dropped) return { verdict: 'unknown' };
+    // Both: a match nsl-lint does not model decides; neither: a queue verdict sent it to user space.
+    if (accepted === dropped) return { verdict: 'unknown' };
     if (dropped) {
       const rule = run.decided.find((r) => isDrop(r.verdict));
       if (rule) return { verdict: 'drop', by: { rule } };
@@ -401,7 +408,7 @@ export class RulesetAnalysis {
   covered(chain: FwChain): Cover[] {
     const out: Cover[] = [];
     const decides = (v: Verdict): boolean =>
-      v.kind === 'accept' || v.kind === 'drop' || v.kind === 'reject' || v.kind === 'return' || v.kind === 'goto';
+      v.kind === 'accept' || v.kind === 'drop' || v.kind === 'reject' || v.kind === 'return' || v.kind === 'goto' || v.kind === 'queue';
     const inputPath = this.onInputPathOnly(chain);
     chain.rules.forEach((rule, i) => {
       const m = this.match(rule, inputPath);
@@ -421,6 +428,13 @@ export class RulesetAnalysis {
       }
     });
     return out;
+  }
+
+  /** The packets a base chain sees (those of its devices, for an ingress chain) and those that pass it by. */
+  private onDevices(chain: FwChain, input: PacketSet): [PacketSet, PacketSet] {
+    if (!chain.devices) return [input, PacketSet.EMPTY];
+    const seen = input.restrict('iif', this.ifSet(chain.devices));
+    return [seen, input.subtract(seen)];
   }
 
   /** Whether every base chain that reaches a chain (through jumps and gotos) is on the way in. */

@@ -3,7 +3,12 @@ import path from 'node:path';
 /** What a file is read as. Discovery decides by name first and by a look at content second. */
 export type FileKind = 'manifest' | 'shell' | 'iptables-save' | 'nft' | 'wireguard' | 'sshd';
 
-const FIREWALL_COMMAND = /(^|[\s;&|`(/"'])(iptables|ip6tables|iptables-legacy|iptables-nft|ip6tables-legacy|ip6tables-nft|nft)(\s|$|["'])/m;
+/**
+ * A firewall command as a word of a script: called (`iptables -A …`, `/sbin/nft -f`), stored
+ * in a variable (`IPT=iptables`, `IPT="$(command -v iptables)"`) or looked up (`` `which nft` ``).
+ */
+const FIREWALL_COMMAND =
+  /(^|[\s;&|`(/"'=])(iptables|ip6tables|iptables-legacy|iptables-nft|ip6tables-legacy|ip6tables-nft|nft)(\s|$|["'`);&|])/m;
 const SAVE_TABLE = /^\s*\*(filter|nat|mangle|raw|security)\s*$/m;
 
 /**

@@ -207,8 +207,6 @@ const EXTENSION_TARGETS = new Set([
   'MASQUERADE',
   'REDIRECT',
   'NETMAP',
-  'NFQUEUE',
-  'QUEUE',
   'CLASSIFY',
   'DSCP',
   'TOS',

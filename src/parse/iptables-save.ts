@@ -116,14 +116,8 @@ function readLines(index: LineIndex, state: IptablesState, family: Family, readi
     const long = args.find((a) => a.text.length > RESTORE_MAX_ARG_LENGTH);
     if (long)
       throw new IptError(`argument longer than ${RESTORE_MAX_ARG_LENGTH} characters (iptables-restore: "Parameter too long!")`, long.at);
-    const first = args[0]?.text ?? '';
-    if (
-      !/^(-A|--append|-I|--insert|-D|--delete|-R|--replace|-N|--new-chain|-F|--flush|-X|--delete-chain|-Z|--zero|-P|--policy)$/.test(first)
-    )
-      throw new IptError(`unexpected line "${trimmed.slice(0, 40)}"`, at);
-    if (args.some((a) => a.text === '-t' || a.text === '--table'))
-      throw new IptError('the table cannot be changed inside a table block (-t)', at);
-    const cmd = parseIptables([{ text: '-t', at }, { text: table, at }, ...args], family, at);
+    // Any command line iptables accepts, in any order and abbreviated (`--app INPUT …`), except `-t`.
+    const cmd = parseIptables(args, family, at, table);
     if (cmd) state.apply(cmd, at, trimmed);
   }
   if (table) throw new IptError(`COMMIT expected for table "${table}"`, tableAt ?? index.at(text.length));

@@ -1,5 +1,5 @@
 import type { SpanLocation } from '../core/location.js';
-import { parseAddressSpec, type Family } from '../core/ip.js';
+import { parseAddressSpec, parseIp, type Family } from '../core/ip.js';
 import { Iv, type Intervals } from '../core/intervals.js';
 import { CT_STATES, PORT_PROTOCOLS, PROTOCOLS, parsePort, type CtState } from '../core/protocols.js';
 import type { Cond } from './netfilter.js';
@@ -79,33 +79,21 @@ class ArgList {
   }
 }
 
+/** Short options that are commands, and what they do. */
 const COMMANDS: Record<string, string> = {
   '-A': 'append',
-  '--append': 'append',
   '-C': 'check',
-  '--check': 'check',
   '-D': 'delete',
-  '--delete': 'delete',
   '-I': 'insert',
-  '--insert': 'insert',
   '-R': 'replace',
-  '--replace': 'replace',
   '-P': 'policy',
-  '--policy': 'policy',
   '-N': 'new-chain',
-  '--new-chain': 'new-chain',
   '-E': 'rename-chain',
-  '--rename-chain': 'rename-chain',
   '-F': 'flush',
-  '--flush': 'flush',
   '-X': 'delete-chain',
-  '--delete-chain': 'delete-chain',
   '-Z': 'zero',
-  '--zero': 'zero',
   '-L': 'list',
-  '--list': 'list',
   '-S': 'list',
-  '--list-rules': 'list',
 };
 
 /** `-L`, `-S`, `--list`, `--list-rules`, and bundles that end in a listing (`-nvL`, `-vnxS`). */
@@ -115,33 +103,92 @@ const LISTING = /^(-[nvx46]*[LS]|--list|--list-rules)$/;
 const BUNDLED_FLAGS = /^-[nvx46]+[LSFZXnvx46]$|^-[nvx46]*[LSFZX][nvx46]+$/;
 
 /** Flags that take no value and do not change the ruleset. */
-const NOISE_FLAGS = new Set(['-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-4', '--ipv4', '-6', '--ipv6']);
+const NOISE_FLAGS = new Set(['-n', '-v', '-x', '--line-numbers', '-4', '-6']);
 
-/** Matches that only describe, never restrict. */
-const NEUTRAL_MODULES = new Set(['comment']);
+/**
+ * A long option of iptables or of an extension: its names (synonyms; the first is the one
+ * nsl-lint writes) and how many values follow it. getopt_long tells options apart by
+ * identity, so synonyms are one object and never ambiguous with each other.
+ */
+interface LongOpt {
+  readonly names: readonly string[];
+  readonly values: 0 | 1 | 2 | 'optional';
+  /** For iptables' own options: the short option it is. */
+  readonly short?: string;
+}
 
-/** Options of the match modules whose option set nsl-lint knows; other modules accept anything. */
-const MODULE_OPTIONS: Record<string, string[]> = {
-  tcp: ['--sport', '--source-port', '--dport', '--destination-port', '--tcp-flags', '--syn', '--tcp-option'],
-  udp: ['--sport', '--source-port', '--dport', '--destination-port'],
-  icmp: ['--icmp-type'],
-  icmp6: ['--icmpv6-type'],
-  limit: ['--limit', '--limit-burst'],
+const long = (values: LongOpt['values'], ...names: string[]): LongOpt => ({ names, values });
+const base = (short: string, values: LongOpt['values'], ...names: string[]): LongOpt => ({ names, values, short });
+
+/** iptables' own long options (`original_opts` in iptables.c of iptables 1.8). */
+const BASE_OPTIONS: readonly LongOpt[] = [
+  base('-A', 1, '--append'),
+  base('-D', 1, '--delete'),
+  base('-C', 1, '--check'),
+  base('-I', 1, '--insert'),
+  base('-R', 1, '--replace'),
+  base('-L', 'optional', '--list'),
+  base('-S', 'optional', '--list-rules'),
+  base('-F', 'optional', '--flush'),
+  base('-Z', 'optional', '--zero'),
+  base('-N', 1, '--new-chain'),
+  base('-X', 'optional', '--delete-chain'),
+  base('-E', 1, '--rename-chain'),
+  base('-P', 1, '--policy'),
+  base('-s', 1, '--source', '--src'),
+  base('-d', 1, '--destination', '--dst'),
+  base('-p', 1, '--protocol'),
+  base('-i', 1, '--in-interface'),
+  base('-j', 1, '--jump'),
+  base('-t', 1, '--table'),
+  base('-m', 1, '--match'),
+  base('-n', 0, '--numeric'),
+  base('-o', 1, '--out-interface'),
+  base('-v', 0, '--verbose'),
+  base('-w', 'optional', '--wait'),
+  base('-W', 'optional', '--wait-interval'),
+  base('-x', 0, '--exact'),
+  base('-f', 0, '--fragments'),
+  base('-V', 0, '--version'),
+  base('-h', 'optional', '--help'),
+  base('--line-numbers', 0, '--line-numbers'),
+  base('-M', 1, '--modprobe'),
+  base('-c', 1, '--set-counters'),
+  base('-g', 1, '--goto'),
+  base('-4', 0, '--ipv4'),
+  base('-6', 0, '--ipv6'),
+];
+
+const PORT_OPTIONS = [long(1, '--sport', '--source-port'), long(1, '--dport', '--destination-port')];
+
+/**
+ * Options of the match extensions whose option set nsl-lint knows (iptables 1.8 extensions):
+ * abbreviations of them resolve as getopt_long resolves them, and anything else is an
+ * unknown option. Other modules accept anything (their options are "may match").
+ */
+const MODULE_OPTIONS: Record<string, readonly LongOpt[]> = {
+  tcp: [...PORT_OPTIONS, long(0, '--syn'), long(2, '--tcp-flags'), long(1, '--tcp-option')],
+  udp: PORT_OPTIONS,
+  sctp: [...PORT_OPTIONS, long(2, '--chunk-types')],
+  dccp: [...PORT_OPTIONS, long(1, '--dccp-types'), long(1, '--dccp-option')],
+  icmp: [long(1, '--icmp-type')],
+  icmp6: [long(1, '--icmpv6-type')],
+  limit: [long(1, '--limit'), long(1, '--limit-burst')],
   recent: [
-    '--name',
-    '--set',
-    '--rcheck',
-    '--update',
-    '--remove',
-    '--seconds',
-    '--reap',
-    '--hitcount',
-    '--rttl',
-    '--rsource',
-    '--rdest',
-    '--mask',
+    long(0, '--set'),
+    long(0, '--rcheck'),
+    long(0, '--update'),
+    long(0, '--remove'),
+    long(1, '--seconds'),
+    long(0, '--reap'),
+    long(1, '--hitcount'),
+    long(0, '--rttl'),
+    long(1, '--name'),
+    long(0, '--rsource'),
+    long(0, '--rdest'),
+    long(1, '--mask'),
   ],
-  state: ['--state'],
+  state: [long(1, '--state')],
   conntrack: [
     '--ctstate',
     '--ctproto',
@@ -156,24 +203,142 @@ const MODULE_OPTIONS: Record<string, string[]> = {
     '--ctstatus',
     '--ctexpire',
     '--ctdir',
+  ].map((name) => long(1, name)),
+  multiport: [long(1, '--sports', '--source-ports'), long(1, '--dports', '--destination-ports'), long(1, '--ports')],
+  comment: [long(1, '--comment')],
+  iprange: [long(1, '--src-range'), long(1, '--dst-range')],
+  connlimit: [
+    long(1, '--connlimit-upto'),
+    long(1, '--connlimit-above'),
+    long(1, '--connlimit-mask'),
+    long(0, '--connlimit-saddr'),
+    long(0, '--connlimit-daddr'),
   ],
-  multiport: ['--dports', '--destination-ports', '--sports', '--source-ports', '--ports'],
-  comment: ['--comment'],
-  iprange: ['--src-range', '--dst-range'],
-  connlimit: ['--connlimit-upto', '--connlimit-above', '--connlimit-mask', '--connlimit-saddr', '--connlimit-daddr'],
-  addrtype: ['--src-type', '--dst-type', '--limit-iface-in', '--limit-iface-out'],
-  mark: ['--mark'],
-  pkttype: ['--pkt-type'],
+  addrtype: [long(1, '--src-type'), long(1, '--dst-type'), long(0, '--limit-iface-in'), long(0, '--limit-iface-out')],
+  mark: [long(1, '--mark')],
+  pkttype: [long(1, '--pkt-type')],
 };
 
-const IMPLICIT_MODULE: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6' };
+/** Options of one module that exclude each other ("cannot be used together"). */
+const EXCLUSIVE: Record<string, readonly (readonly string[])[]> = {
+  multiport: [['--sports', '--dports', '--ports']],
+  connlimit: [
+    ['--connlimit-upto', '--connlimit-above'],
+    ['--connlimit-saddr', '--connlimit-daddr'],
+  ],
+};
 
-/** Targets that end evaluation (or continue it) without naming a chain. */
-export const BUILTIN_TARGETS: Record<string, 'accept' | 'drop' | 'reject' | 'return' | 'continue'> = {
+/** Options of the targets whose option set nsl-lint knows; other targets accept anything. */
+const TARGET_OPTIONS: Record<string, readonly LongOpt[]> = {
+  ACCEPT: [],
+  DROP: [],
+  RETURN: [],
+  QUEUE: [],
+  REJECT: [long(1, '--reject-with')],
+  LOG: [
+    long(1, '--log-level'),
+    long(1, '--log-prefix'),
+    long(0, '--log-tcp-sequence'),
+    long(0, '--log-tcp-options'),
+    long(0, '--log-ip-options'),
+    long(0, '--log-uid'),
+    long(0, '--log-macdecode'),
+  ],
+  NFQUEUE: [long(1, '--queue-num'), long(1, '--queue-balance'), long(0, '--queue-bypass'), long(0, '--queue-cpu-fanout')],
+};
+
+/**
+ * The match iptables loads for `-p PROTO` when an option fits nothing loaded yet (`-p tcp
+ * --dport 22` loads tcp). esp, ah and mh have options nsl-lint does not list.
+ */
+const IMPLICIT_MODULE: Record<number, string> = {
+  6: 'tcp',
+  17: 'udp',
+  1: 'icmp',
+  58: 'icmp6',
+  132: 'sctp',
+  33: 'dccp',
+  50: 'esp',
+  51: 'ah',
+  135: 'mh',
+};
+
+/** Protocols multiport works with: tcp, udp, udplite, sctp, dccp. */
+const MULTIPORT_PROTOCOLS = PORT_PROTOCOLS;
+
+/** The chain names that see only incoming, or only outgoing, packets: `-o`, resp. `-i`, is refused there. */
+const INCOMING_CHAINS = new Set(['INPUT', 'PREROUTING']);
+const OUTGOING_CHAINS = new Set(['OUTPUT', 'POSTROUTING']);
+
+/** iptables refuses chain names of XT_EXTENSION_MAXNAMELEN (29) characters or more. */
+const MAX_CHAIN_NAME = 28;
+
+/** Match modules whose conditions nsl-lint does not evaluate: a rule using them may or may not match. */
+const UNMODELLED_MODULES = new Set([
+  'limit',
+  'recent',
+  'hashlimit',
+  'connlimit',
+  'statistic',
+  'time',
+  'quota',
+  'string',
+  'u32',
+  'set',
+  'owner',
+  'addrtype',
+  'mark',
+  'connmark',
+  'pkttype',
+  'length',
+  'ttl',
+  'hl',
+  'mac',
+  'physdev',
+  'policy',
+  'rpfilter',
+  'socket',
+  'bpf',
+  'cgroup',
+  'helper',
+  'dscp',
+  'tos',
+  'ecn',
+  'frag',
+  'ipv6header',
+  'rt',
+  'hbh',
+  'dst',
+  'mh',
+  'esp',
+  'ah',
+  'geoip',
+  'realm',
+  'cluster',
+  'devgroup',
+  'nfacct',
+  'osf',
+  'ipvs',
+  'cpu',
+  'connbytes',
+  'connlabel',
+  'tcpmss',
+  'dccp',
+  'sctp',
+  'udplite',
+]);
+
+/**
+ * Targets that end evaluation (or continue it) without naming a chain. `QUEUE` and `NFQUEUE`
+ * hand the packet to a user-space program: evaluation ends here, neither accepted nor dropped.
+ */
+export const BUILTIN_TARGETS: Record<string, 'accept' | 'drop' | 'reject' | 'return' | 'continue' | 'queue'> = {
   ACCEPT: 'accept',
   DROP: 'drop',
   REJECT: 'reject',
   RETURN: 'return',
+  QUEUE: 'queue',
+  NFQUEUE: 'queue',
 };
 
 function ctStates(text: string, at: SpanLocation): { states: CtState[]; uncertain: boolean } {
@@ -188,20 +353,43 @@ function ctStates(text: string, at: SpanLocation): { states: CtState[]; uncertai
   return { states, uncertain };
 }
 
-/** `22`, `1024:65535`, `:1023`, `ssh`. */
+/** `22`, `1024:65535`, `:1023`, `ssh` (the tcp, udp, sctp and dccp matches). */
 export function portRange(text: string, at: SpanLocation): readonly [bigint, bigint] {
   const parts = text.split(':');
   if (parts.length > 2) throw new IptError(`invalid port "${text}"`, at);
   const lo = parts[0] === '' ? 0 : parsePort(parts[0] ?? '');
   const hi = parts.length === 1 ? lo : parts[1] === '' ? 65535 : parsePort(parts[1] ?? '');
   if (lo === undefined || hi === undefined) throw new IptError(`invalid port "${text}"`, at);
-  return lo <= hi ? [BigInt(lo), BigInt(hi)] : [BigInt(hi), BigInt(lo)];
+  if (lo > hi) throw new IptError(`invalid portrange "${text}" (min > max)`, at);
+  return [BigInt(lo), BigInt(hi)];
+}
+
+/**
+ * A multiport list: at most 15 ports, a range counting as two; a range needs both ends and
+ * its first port below its last (`80:80` is refused too).
+ */
+function multiportList(text: string, at: SpanLocation): Intervals {
+  const ranges: (readonly [bigint, bigint])[] = [];
+  let count = 0;
+  for (const part of text.split(',')) {
+    const ends = part.split(':');
+    if (ends.length > 2) throw new IptError(`invalid port "${part}"`, at);
+    const lo = parsePort(ends[0] ?? '');
+    const hi = ends.length === 2 ? parsePort(ends[1] ?? '') : lo;
+    if (lo === undefined || hi === undefined) throw new IptError(`invalid port/service "${part}" specified`, at);
+    if (ends.length === 2 && lo >= hi) throw new IptError(`invalid portrange "${part}" specified`, at);
+    count += ends.length;
+    ranges.push([BigInt(lo), BigInt(hi)]);
+  }
+  if (count > 15) throw new IptError('too many ports specified (multiport takes at most 15, a range counting as two)', at);
+  return Iv.from(ranges);
 }
 
 function addresses(text: string, family: Family, at: SpanLocation): Intervals {
   const ranges: (readonly [bigint, bigint])[] = [];
   for (const part of text.split(',')) {
-    const spec = parseAddressSpec(part.trim());
+    // An address, `addr/len` or `addr/mask`; a range (`a-b`) is only for -m iprange.
+    const spec = part.includes('-') && parseIp(part.split('-')[0] ?? '') ? undefined : parseAddressSpec(part.trim());
     if (!spec) {
       // Host names are resolved by iptables at load time: nsl-lint cannot know the address.
       if (/^[a-z0-9.-]+$/i.test(part) && /[a-z]/i.test(part)) throw new IptError(`host name "${part}" cannot be resolved statically`, at);
@@ -244,20 +432,82 @@ function renderArg(text: string): string {
 
 /**
  * Parse the arguments of one `iptables`/`ip6tables` invocation (without the program name),
- * or one line of an iptables-save file.
+ * or, with `restoreTable`, one line of an iptables-save file in that table's block.
  */
-export function parseIptables(args: readonly Arg[], family: Family, where: SpanLocation): IptCommand | undefined {
+export function parseIptables(args: readonly Arg[], family: Family, where: SpanLocation, restoreTable?: string): IptCommand | undefined {
   // A listing only reads the ruleset: whatever else it says (`--line-number`, `-x`), it changes nothing.
   if (args.some((a) => LISTING.test(a.text))) return { op: 'list', table: 'filter' };
   try {
-    return parseArgs(new ArgList(args), family, where);
+    return parseArgs(new ArgList(args), family, where, restoreTable);
   } catch (e) {
     throw asIptError(e, where);
   }
 }
 
-function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptCommand | undefined {
-  let table = 'filter';
+/** The options getopt_long sees for one loaded part: iptables' own, a match module's, or the target's. */
+interface OptTable {
+  /** A match module; undefined for iptables' own options and for the target's. */
+  module?: string;
+  target?: boolean;
+  opts: readonly LongOpt[];
+}
+
+interface Found {
+  table: OptTable;
+  opt: LongOpt;
+}
+
+const NAMES = new WeakMap<readonly LongOpt[], Map<string, LongOpt>>();
+
+/** The options of a table by each of their names (the tables are constants: built once each). */
+function byName(opts: readonly LongOpt[]): Map<string, LongOpt> {
+  let m = NAMES.get(opts);
+  if (!m) NAMES.set(opts, (m = new Map(opts.flatMap((o) => o.names.map((n) => [n, o] as const)))));
+  return m;
+}
+
+/**
+ * getopt_long's reading of `--name`: the first option spelled exactly so, else the one option
+ * that `name` abbreviates; undefined when none does, or several (ambiguous). A module whose
+ * options were merged twice (`-m tcp`, then tcp loaded for `-p tcp`) makes its abbreviations
+ * ambiguous, as in iptables.
+ */
+function lookup(name: string, tables: readonly OptTable[]): Found | undefined {
+  for (const table of tables) {
+    const opt = byName(table.opts).get(name);
+    if (opt) return { table, opt };
+  }
+  let found: Found | undefined;
+  for (const table of tables)
+    for (const opt of table.opts)
+      if (opt.names.some((n) => n.startsWith(name))) {
+        if (found) return undefined;
+        found = { table, opt };
+      }
+  return found;
+}
+
+const RULE_COMMANDS = new Set(['append', 'check', 'delete', 'insert', 'replace']);
+
+/** Options each command refuses ("Illegal option with this command"; commands_v_options in iptables' xshared.c). */
+const ALL_OPTIONS = ['-n', '-s', '-d', '-p', '-j', '-x', '-i', '-o', '--line-numbers', '-c', '-f'];
+const ILLEGAL_OPTIONS: Record<string, readonly string[]> = {
+  append: ['-n', '-x', '--line-numbers'],
+  insert: ['-n', '-x', '--line-numbers'],
+  replace: ['-n', '-x', '--line-numbers'],
+  'delete-rule': ['-n', '-x', '--line-numbers', '-c'],
+  check: ['-n', '-x', '--line-numbers', '-c'],
+  policy: ALL_OPTIONS.filter((o) => o !== '-c'),
+  'delete-index': ALL_OPTIONS,
+  flush: ALL_OPTIONS,
+  zero: ALL_OPTIONS,
+  'new-chain': ALL_OPTIONS,
+  'delete-chain': ALL_OPTIONS,
+  'rename-chain': ALL_OPTIONS,
+};
+
+function parseArgs(args: ArgList, family: Family, where: SpanLocation, restoreTable: string | undefined): IptCommand | undefined {
+  let table = restoreTable ?? 'filter';
   let op: string | undefined;
   let chain: string | undefined;
   let index: number | undefined;
@@ -271,7 +521,22 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
   let stateMatch: SpanLocation | undefined;
   let proto: Intervals | undefined;
   let protoNegated = false;
-  const modules: string[] = [];
+  /** The match `-p` loads when an option fits nothing else, once per rule. */
+  let protoModule: string | undefined;
+  let implicitLoaded = false;
+  /** Modules named with `-m`. */
+  const explicit: string[] = [];
+  /** iptables' own options first, then what was loaded, newest first (the order getopt_long scans). */
+  const tables: OptTable[] = [{ opts: BASE_OPTIONS }];
+  const loadedTypes = new Set<string>();
+  /** The options given to the latest use of each module (`-m multiport … -m multiport …` is two uses). */
+  const instances = new Map<string, Set<LongOpt>>();
+  /** A match module or a target was loaded whose options nsl-lint does not know. */
+  let unknownModule = false;
+  let unknownTarget = false;
+  /** Options given: for those iptables takes once per rule, and for the check of which a command allows. */
+  const given = new Set<string>();
+  let multiAddress = false;
   let i = 0;
   let negate = false;
   const next = (opt: Arg): Arg => {
@@ -292,7 +557,6 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
     let v = next(opt);
     if (v.text === '!') {
       negate = !negate;
-      ruleArgs.pop();
       v = next(opt);
     }
     return v;
@@ -303,28 +567,179 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
   const pushArgs = (...texts: string[]): void => {
     ruleArgs.push(...(negate ? ['!'] : []), ...texts.map(renderArg));
   };
+  const onlyOnce = (short: string, at: SpanLocation): void => {
+    if (given.has(short)) throw new IptError(`multiple ${short} flags not allowed`, at);
+    given.add(short);
+  };
+  const load = (mod: string, merge: boolean): void => {
+    const opts = MODULE_OPTIONS[mod];
+    if (!opts) unknownModule = true;
+    else if (merge || !loadedTypes.has(mod)) tables.splice(1, 0, { module: mod, opts });
+    loadedTypes.add(mod);
+    instances.set(mod, new Set());
+  };
+  /**
+   * What `--name` is. When nothing loaded fits, iptables loads the match of `-p` (once) and
+   * tries again. Undefined: it may be an option of a module or target whose options
+   * nsl-lint does not know.
+   */
+  const resolve = (name: string, at: SpanLocation): Found | undefined => {
+    const found = lookup(name, tables);
+    if (found) return found;
+    if (protoModule && !implicitLoaded) {
+      const opts = MODULE_OPTIONS[protoModule];
+      const trial: OptTable[] = opts ? [tables[0] as OptTable, { module: protoModule, opts }, ...tables.slice(1)] : [];
+      const again = opts ? lookup(name, trial) : undefined;
+      if (again || !opts) {
+        implicitLoaded = true;
+        load(protoModule, true);
+        if (again) return again;
+      }
+    }
+    if (unknownModule || unknownTarget) return undefined;
+    throw new IptError(`unknown option "${name}"`, at);
+  };
+  /** The values an option takes, read and rendered. */
+  const values = (o: LongOpt, a: Arg): string[] => {
+    if (o.values === 0) return [];
+    // `--opt ! value` is old syntax for one value only (`--tcp-flags ! SYN,ACK SYN` is refused).
+    if (o.values === 1) return [take(a).text];
+    const first = next(a);
+    if (first.text === '!') throw new IptError(`"!" goes before ${o.names[0]}, not after it`, first.at);
+    return [first.text, next(a).text];
+  };
+  /** An option of a module or target whose options nsl-lint does not know: its value is guessed. */
+  const unlisted = (name: string): void => {
+    const parts = [name];
+    const val = args.get(i + 1);
+    if (val && (!val.text.startsWith('-') || /^-\d/.test(val.text)) && val.text !== '!') {
+      parts.push(val.text);
+      i++;
+      // `--match-set NAME FLAGS` takes two values.
+      const second = args.get(i + 1);
+      if (name === '--match-set' && second) {
+        parts.push(second.text);
+        i++;
+      }
+    }
+    if (target !== undefined && unknownTarget) ruleArgs.push(...parts.map(renderArg));
+    else {
+      // A match nsl-lint does not model: the rule may or may not match.
+      uncertain.push(parts.join(' '));
+      pushArgs(...parts);
+    }
+  };
+  const moduleOption = (mod: string, o: LongOpt, a: Arg): void => {
+    const name = o.names[0] as string;
+    const used = instances.get(mod) as Set<LongOpt>;
+    if (used.has(o)) throw new IptError(`${mod}: option "${name}" can only be used once`, a.at);
+    for (const group of EXCLUSIVE[mod] ?? [])
+      if (group.includes(name))
+        for (const other of used)
+          if (group.includes(other.names[0] as string))
+            throw new IptError(`${mod}: option "${other.names[0]}" cannot be used together with "${name}"`, a.at);
+    used.add(o);
+    switch (name) {
+      case '--dport':
+      case '--sport': {
+        const v = take(a);
+        push({ dim: name === '--dport' ? 'dport' : 'sport', values: shared([portRange(v.text, v.at)]), negate });
+        // Under `! -p tcp` the port bytes are read from whatever header follows.
+        if (protoNegated) uncertain.push(`${name} with ! -p`);
+        pushArgs(name, v.text);
+        return;
+      }
+      case '--dports':
+      case '--sports':
+      case '--ports': {
+        const v = take(a);
+        if (!proto) throw new IptError('multiport needs -p tcp, -p udp, -p udplite, -p sctp or -p dccp', a.at);
+        if (protoNegated || !Iv.subset(proto, MULTIPORT_PROTOCOLS))
+          throw new IptError('multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', a.at);
+        const ports = multiportList(v.text, v.at);
+        if (name === '--ports') uncertain.push('multiport --ports (source or destination)');
+        else push({ dim: name === '--dports' ? 'dport' : 'sport', values: ports, negate });
+        pushArgs(name, v.text);
+        return;
+      }
+      case '--state':
+      case '--ctstate': {
+        const v = take(a);
+        const { states, uncertain: u } = ctStates(v.text, v.at);
+        if (u) uncertain.push(`${name} ${v.text}`);
+        else push({ dim: 'ct', states, negate });
+        pushArgs(name, v.text);
+        return;
+      }
+      case '--src-range':
+      case '--dst-range': {
+        const v = take(a);
+        const [from, to, extra] = v.text.split('-').map((x) => parseIp(x));
+        if (!from || !to || extra || from.family !== family || to.family !== family) throw new IptError(`invalid range "${v.text}"`, v.at);
+        // A reversed range is accepted (the kernel warns) and matches nothing.
+        const values: Intervals = from.value <= to.value ? [[from.value, to.value]] : [];
+        push({ dim: name === '--src-range' ? 'src' : 'dst', family, values, negate });
+        pushArgs(name, v.text);
+        return;
+      }
+      case '--comment': {
+        if (negate) throw new IptError('comment: option "--comment" cannot be inverted', a.at);
+        const v = next(a);
+        if (v.text.length > 256) throw new IptError('comment longer than 256 characters', v.at);
+        ruleArgs.push('--comment', renderArg(v.text));
+        return;
+      }
+      default: {
+        // A match nsl-lint does not evaluate (`--syn`, `--limit`, `--icmp-type`, …): the rule may or may not match.
+        const parts = [name, ...values(o, a)];
+        uncertain.push(parts.join(' '));
+        pushArgs(...parts);
+      }
+    }
+  };
 
   for (; i < args.length; i++) {
     const a = args.get(i) as Arg;
     const t = a.text;
     if (t === '!') {
-      negate = !negate;
+      if (negate) throw new IptError('multiple consecutive ! not allowed', a.at);
+      negate = true;
       continue;
     }
-    const eq = t.startsWith('--') ? t.indexOf('=') : -1;
-    const opt = eq > 0 ? t.slice(0, eq) : t;
-    if (eq > 0) {
-      // `--dport=22` is accepted by getopt_long.
-      args.insert(i + 1, { text: t.slice(eq + 1), at: a.at });
-    }
-    if (BUNDLED_FLAGS.test(opt)) {
+    let opt = t;
+    if (t.startsWith('--')) {
+      const eq = t.indexOf('=');
+      const name = eq > 0 ? t.slice(0, eq) : t;
+      if (eq > 0) {
+        // `--dport=22` is accepted by getopt_long.
+        args.insert(i + 1, { text: t.slice(eq + 1), at: a.at });
+      }
+      const found = resolve(name, a.at);
+      if (!found) {
+        unlisted(name);
+        negate = false;
+        continue;
+      }
+      if (found.table.module) {
+        moduleOption(found.table.module, found.opt, a);
+        negate = false;
+        continue;
+      }
+      if (found.table.target) {
+        ruleArgs.push(found.opt.names[0] as string, ...values(found.opt, a).map(renderArg));
+        negate = false;
+        continue;
+      }
+      opt = found.opt.short as string;
+    } else if (BUNDLED_FLAGS.test(t)) {
       // getopt bundles flags without values: `-nvL` is `-n -v -L`.
-      [...opt.slice(1)].reverse().forEach((letter) => args.insert(i + 1, { text: `-${letter}`, at: a.at }));
+      [...t.slice(1)].reverse().forEach((letter) => args.insert(i + 1, { text: `-${letter}`, at: a.at }));
       continue;
     }
     const command = COMMANDS[opt];
     if (command) {
-      if (op) throw new IptError(`two commands in one invocation (${opt})`, a.at);
+      if (negate) throw new IptError(`unexpected "!" before ${opt}`, a.at);
+      if (op) throw new IptError(`two commands in one invocation (${t})`, a.at);
       op = command;
       if (command === 'flush' || command === 'delete-chain' || command === 'zero' || command === 'list') {
         chain = optional()?.text;
@@ -343,231 +758,93 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
       if (command === 'rename-chain') newName = next(a).text;
       continue;
     }
-    if (NOISE_FLAGS.has(opt)) continue;
+    if (NOISE_FLAGS.has(opt)) {
+      given.add(opt);
+      continue;
+    }
     switch (opt) {
       case '-t':
-      case '--table':
+        if (restoreTable !== undefined) throw new IptError('the table cannot be changed inside a table block (-t)', a.at);
         table = next(a).text;
         break;
       case '-w':
-      case '--wait':
       case '-W':
-      case '--wait-interval':
         optional();
         break;
+      case '-M':
+        next(a);
+        break;
       case '-c':
-      case '--set-counters':
+        given.add('-c');
         next(a);
         if (!/^\d+:\d+$/.test(args.get(i)?.text ?? '')) next(a);
         break;
-      case '-p':
-      case '--protocol': {
+      case '-p': {
+        onlyOnce('-p', a.at);
         const v = next(a);
         const p = protocol(v.text, family, v.at);
         pushArgs('-p', v.text);
         if (p) {
           proto = p;
           protoNegated = negate;
+          protoModule = p.length === 1 && p[0]?.[0] === p[0]?.[1] ? IMPLICIT_MODULE[Number(p[0]?.[0])] : undefined;
           push({ dim: 'proto', values: p, negate });
         }
         break;
       }
       case '-s':
-      case '--source':
-      case '--src':
-      case '-d':
-      case '--destination':
-      case '--dst': {
+      case '-d': {
+        onlyOnce(opt, a.at);
         const v = next(a);
-        const dim = opt.startsWith('-s') || opt === '--source' || opt === '--src' ? 'src' : 'dst';
+        const dim = opt === '-s' ? 'src' : 'dst';
         if (negate && v.text.includes(',')) throw new IptError('! not allowed with multiple source or destination IP addresses', v.at);
+        if (v.text.includes(',')) multiAddress = true;
         push({ dim, family, values: addresses(v.text, family, v.at), negate });
-        pushArgs(dim === 'src' ? '-s' : '-d', v.text);
+        pushArgs(opt, v.text);
         break;
       }
       case '-i':
-      case '--in-interface':
-      case '-o':
-      case '--out-interface': {
+      case '-o': {
+        onlyOnce(opt, a.at);
         const v = next(a);
-        const dim = opt === '-i' || opt === '--in-interface' ? 'iif' : 'oif';
-        push({ dim, names: [v.text], negate });
-        pushArgs(dim === 'iif' ? '-i' : '-o', v.text);
+        push({ dim: opt === '-i' ? 'iif' : 'oif', names: [v.text], negate });
+        pushArgs(opt, v.text);
         break;
       }
       case '-j':
-      case '--jump':
-      case '-g':
-      case '--goto': {
+      case '-g': {
+        if (negate) throw new IptError(`cannot have ! before ${opt}`, a.at);
         if (target) throw new IptError('more than one target', a.at);
+        given.add('-j');
         const v = next(a);
         target = v.text;
-        isGoto = opt === '-g' || opt === '--goto';
-        ruleArgs.push(isGoto ? '-g' : '-j', renderArg(v.text));
-        // Target options: everything up to the next match or command.
-        while (args.get(i + 1) && args.get(i + 1)?.text.startsWith('--') && !COMMANDS[args.get(i + 1)?.text ?? '']) {
-          const o = args.get(++i) as Arg;
-          ruleArgs.push(o.text);
-          const val = optional();
-          if (val) ruleArgs.push(renderArg(val.text));
-        }
+        isGoto = opt === '-g';
+        ruleArgs.push(opt, renderArg(v.text));
+        const own = TARGET_OPTIONS[v.text];
+        if (own) tables.splice(1, 0, { target: true, opts: own });
+        else unknownTarget = true;
         break;
       }
-      case '-m':
-      case '--match': {
+      case '-m': {
+        if (negate) throw new IptError('unexpected ! flag before --match', a.at);
         const v = next(a);
         const mod = v.text.toLowerCase();
-        modules.push(mod);
+        explicit.push(mod);
+        load(mod, false);
         ruleArgs.push('-m', v.text);
         if (mod === 'state') stateMatch = a.at;
-        if (
-          [
-            'limit',
-            'recent',
-            'hashlimit',
-            'connlimit',
-            'statistic',
-            'time',
-            'quota',
-            'string',
-            'u32',
-            'set',
-            'owner',
-            'addrtype',
-            'mark',
-            'connmark',
-            'pkttype',
-            'length',
-            'ttl',
-            'hl',
-            'mac',
-            'physdev',
-            'policy',
-            'rpfilter',
-            'socket',
-            'bpf',
-            'cgroup',
-            'helper',
-            'dscp',
-            'tos',
-            'ecn',
-            'frag',
-            'ipv6header',
-            'rt',
-            'hbh',
-            'dst',
-            'mh',
-            'esp',
-            'ah',
-            'geoip',
-            'realm',
-            'cluster',
-            'devgroup',
-            'nfacct',
-            'osf',
-            'ipvs',
-            'cpu',
-            'connbytes',
-            'connlabel',
-            'tcpmss',
-            'dccp',
-            'sctp',
-            'udplite',
-          ].includes(mod)
-        )
-          uncertain.push(`-m ${mod}`);
-        break;
-      }
-      case '--dport':
-      case '--destination-port':
-      case '--sport':
-      case '--source-port': {
-        const v = take(a);
-        if (!proto || protoNegated || !Iv.subset(proto, PORT_PROTOCOLS))
-          throw new IptError(`unknown option "${opt}" (needs -p tcp or -p udp)`, a.at);
-        const dim = opt === '--dport' || opt === '--destination-port' ? 'dport' : 'sport';
-        push({ dim, values: shared([portRange(v.text, v.at)]), negate });
-        pushArgs(opt, v.text);
-        break;
-      }
-      case '--dports':
-      case '--destination-ports':
-      case '--sports':
-      case '--source-ports':
-      case '--ports': {
-        const v = take(a);
-        if (!modules.includes('multiport')) throw new IptError(`unknown option "${opt}" (needs -m multiport)`, a.at);
-        if (!proto || protoNegated) throw new IptError('multiport needs -p tcp, -p udp, -p udplite, -p sctp or -p dccp', a.at);
-        const parts = v.text.split(',');
-        if (parts.length > 15) throw new IptError('too many ports specified (multiport takes at most 15)', v.at);
-        const values = Iv.from(parts.map((p) => portRange(p, v.at)));
-        if (opt === '--ports') uncertain.push('multiport --ports (source or destination)');
-        else push({ dim: opt.includes('dports') || opt === '--destination-ports' ? 'dport' : 'sport', values, negate });
-        pushArgs(opt, v.text);
-        break;
-      }
-      case '--state':
-      case '--ctstate': {
-        const v = take(a);
-        if (opt === '--state' && !modules.includes('state')) throw new IptError('unknown option "--state" (needs -m state)', a.at);
-        if (opt === '--ctstate' && !modules.includes('conntrack'))
-          throw new IptError('unknown option "--ctstate" (needs -m conntrack)', a.at);
-        const { states, uncertain: u } = ctStates(v.text, v.at);
-        if (u) uncertain.push(`${opt} ${v.text}`);
-        else push({ dim: 'ct', states, negate });
-        pushArgs(opt, v.text);
-        break;
-      }
-      case '--src-range':
-      case '--dst-range': {
-        const v = take(a);
-        if (!modules.includes('iprange')) throw new IptError(`unknown option "${opt}" (needs -m iprange)`, a.at);
-        const spec = parseAddressSpec(v.text);
-        if (!spec || spec.family !== family) throw new IptError(`invalid range "${v.text}"`, v.at);
-        push({ dim: opt === '--src-range' ? 'src' : 'dst', family, values: [[spec.start, spec.end]], negate });
-        pushArgs(opt, v.text);
+        if (UNMODELLED_MODULES.has(mod)) uncertain.push(`-m ${mod}`);
         break;
       }
       case '-f':
-      case '--fragment':
+        onlyOnce('-f', a.at);
         // Only second and later fragments of a packet: which packets those are is not modelled.
         uncertain.push(`${negate ? '! ' : ''}-f (fragments)`);
         pushArgs('-f');
         break;
-      case '--comment': {
-        const v = next(a);
-        if (!modules.includes('comment')) throw new IptError('unknown option "--comment" (needs -m comment)', a.at);
-        if (v.text.length > 256) throw new IptError('comment longer than 256 characters', v.at);
-        ruleArgs.push('--comment', renderArg(v.text));
-        break;
-      }
       default: {
         if (!opt.startsWith('-')) throw new IptError(`unexpected argument "${t}"`, a.at);
-        // An option of a match module (or of the implicit tcp/udp/icmp match) that does not
-        // change which addresses, ports or states match: the rule may or may not match.
-        const loaded = [...modules];
-        const implicit = proto?.length === 1 && proto[0]?.[0] === proto[0]?.[1] ? IMPLICIT_MODULE[Number(proto[0]?.[0])] : undefined;
-        if (implicit) loaded.push(implicit);
-        const known = loaded.some((m) => !NEUTRAL_MODULES.has(m));
-        const listed = loaded.every((m) => MODULE_OPTIONS[m]) && !loaded.some((m) => MODULE_OPTIONS[m]?.includes(opt));
-        if (!known || listed) throw new IptError(`unknown option "${opt}"`, a.at);
-        const parts = [opt];
-        if (opt === '--syn') parts.length = 1;
-        else {
-          const val = args.get(i + 1);
-          if (val && (!val.text.startsWith('-') || /^-\d/.test(val.text)) && val.text !== '!') {
-            parts.push(val.text);
-            i++;
-            // `--tcp-flags MASK COMP` and `--match-set NAME FLAGS` take two values.
-            const second = args.get(i + 1);
-            if ((opt === '--tcp-flags' || opt === '--match-set') && second) {
-              parts.push(second.text);
-              i++;
-            }
-          }
-        }
-        uncertain.push(parts.join(' '));
-        pushArgs(...parts);
+        throw new IptError(`unknown option "${t}"`, a.at);
       }
     }
     negate = false;
@@ -577,11 +854,25 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation): IptComma
     if (args.length === 0) return undefined;
     throw new IptError('no command specified (-A, -I, -P, …)', where);
   }
+  if (instances.get('iprange')?.size === 0) throw new IptError("iprange match: You must specify '--src-range' or '--dst-range'", where);
+  // The tcp and udp matches need their protocol, negated or not.
+  for (const m of ['tcp', 'udp'])
+    if (explicit.includes(m) && protoModule !== m) throw new IptError(`${m.toUpperCase()} match requires '-p ${m}'`, where);
+  const c = chain ?? '';
+  if (c.length > MAX_CHAIN_NAME) throw new IptError(`chain name "${c}" too long (must be under ${MAX_CHAIN_NAME + 1} characters)`, where);
+  if (RULE_COMMANDS.has(op)) {
+    // Incoming packets have no output interface yet, outgoing ones no input interface: iptables refuses to ask.
+    if (INCOMING_CHAINS.has(c) && conds.some((x) => x.dim === 'oif')) throw new IptError(`can't use -o with ${c}`, where);
+    if (OUTGOING_CHAINS.has(c) && conds.some((x) => x.dim === 'iif')) throw new IptError(`can't use -i with ${c}`, where);
+  }
+  if (op === 'replace' && multiAddress) throw new IptError('replacement rule does not specify a unique address', where);
+  const kind = op === 'delete' ? (index !== undefined && conds.length === 0 && target === undefined ? 'delete-index' : 'delete-rule') : op;
+  const illegal = ILLEGAL_OPTIONS[kind]?.find((o) => given.has(o));
+  if (illegal) throw new IptError(`illegal option "${illegal}" with this command`, where);
   // Exact-size copies: pushed arrays keep spare room, for each of maybe a million rules.
   const rule: IptRuleSpec = { conds: conds.slice(), goto: isGoto, uncertain: uncertain.slice(), args: ruleArgs.slice() };
   if (target !== undefined) rule.target = target;
   if (stateMatch) rule.stateMatch = stateMatch;
-  const c = chain ?? '';
   switch (op) {
     case 'append':
     case 'check':

@@ -29,6 +29,8 @@ export interface FwChain {
   table: FwTable;
   /** Base chains only. */
   hook?: Hook;
+  /** nft ingress/egress chains: the devices whose packets they see (`device "eth0"`). */
+  devices?: string[];
   /** nft chain type (`filter`, `nat`, `route`); iptables tables map to it. */
   type?: string;
   priority: number;
@@ -40,7 +42,12 @@ export interface FwChain {
   rules: FwRule[];
 }
 
-export type Verdict = { kind: 'accept' | 'drop' | 'reject' | 'return' | 'continue' } | { kind: 'jump' | 'goto'; chain: string };
+/**
+ * What a rule does with the packets it matches. `queue` (iptables `-j NFQUEUE`/`QUEUE`, nft
+ * `queue`) hands them to a user-space program: evaluation ends there, and the packet is
+ * neither accepted nor dropped by this ruleset.
+ */
+export type Verdict = { kind: 'accept' | 'drop' | 'reject' | 'return' | 'continue' | 'queue' } | { kind: 'jump' | 'goto'; chain: string };
 
 /** One constraint on one packet dimension. Address constraints carry the family they belong to. */
 export type Cond =
@@ -68,8 +75,17 @@ export interface FwRule {
   via?: SpanLocation;
 }
 
+/** How messages name a verdict: `accept`, `jump NAME`, `queue`, … */
 export function verdictText(v: Verdict): string {
-  return v.kind === 'jump' || v.kind === 'goto' ? `${v.kind} ${v.chain}` : v.kind;
+  switch (v.kind) {
+    case 'jump':
+    case 'goto':
+      return `${v.kind} ${v.chain}`;
+    case 'queue':
+      return 'queue';
+    default:
+      return v.kind;
+  }
 }
 
 export function tableFamilies(t: FwTable): Family[] {

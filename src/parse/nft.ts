@@ -249,16 +249,93 @@ function priorityNumber(t: Tok, text: string): number {
   return Number(text);
 }
 
+/**
+ * What a set holds, as the rules that name it read it: addresses of one family, ports,
+ * protocols, interface names (`ifname`, wildcards allowed) or indexes (`iface_index`, named
+ * by interface), conntrack states. `other`: a type nsl-lint does not read (marks,
+ * concatenations, …).
+ */
+type SetKind = 'ip4' | 'ip6' | 'port' | 'proto' | 'ifname' | 'ifindex' | 'ct' | 'other';
+
+const SET_KIND_NAMES: Record<SetKind, string> = {
+  ip4: 'IPv4 address',
+  ip6: 'IPv6 address',
+  port: 'internet network service',
+  proto: 'Internet protocol',
+  ifname: 'network interface name',
+  ifindex: 'network interface index',
+  ct: 'conntrack state',
+  other: 'other',
+};
+
+/** `type NAME` of a set or map key. */
+const TYPE_KINDS: Record<string, SetKind> = {
+  ipv4_addr: 'ip4',
+  ipv6_addr: 'ip6',
+  inet_service: 'port',
+  inet_proto: 'proto',
+  ifname: 'ifname',
+  iface_index: 'ifindex',
+  ct_state: 'ct',
+};
+
+/** `typeof EXPR` of a set or map key. */
+function typeofKind(expr: string): SetKind {
+  if (/^ip (saddr|daddr)$/.test(expr)) return 'ip4';
+  if (/^ip6 (saddr|daddr)$/.test(expr)) return 'ip6';
+  if (/^(tcp|udp|udplite|sctp|dccp|th) (sport|dport)$/.test(expr)) return 'port';
+  if (/^(meta l4proto|ip protocol|ip6 nexthdr)$/.test(expr)) return 'proto';
+  if (/^(meta )?(iifname|oifname)$/.test(expr)) return 'ifname';
+  if (/^(meta )?(iif|oif)$/.test(expr)) return 'ifindex';
+  if (expr === 'ct state') return 'ct';
+  return 'other';
+}
+
+/** Words that follow a set element and describe it (`22 timeout 1h comment "ssh"`), not part of its value. */
+const ELEMENT_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter', 'quota', 'limit']);
+
+/** One element of a set as an interval of its kind, for the overlap check; where it was written. */
+interface SetInterval {
+  lo: bigint | string;
+  hi: bigint | string;
+  at: SpanLocation;
+  /** Order of addition: a conflict is reported at the later element, as nft does. */
+  seq: number;
+}
+
 interface NftSet {
-  type: string;
+  name: string;
+  /** Key kind (for a map, of the key). */
+  kind: SetKind;
+  /** A map (`map m { type K : V; }`); its value type (`verdict` for a verdict map). */
+  map?: string;
   elements: Tok[][];
-  /** Parsed values by kind (`port`, `ip4`, `ip6`), computed once however many rules name the set. */
+  flags: Set<string>;
+  autoMerge: boolean;
+  /** Elements expire (`timeout 1h` on the set). */
+  timeout: boolean;
+  /** Elements are removed by commands nsl-lint does not follow (`delete element`). */
+  changed: boolean;
+  /** Elements as intervals, for the conflict check of interval sets without auto-merge. */
+  intervals: SetInterval[];
+  /** Parsed values by kind, computed once however many rules name the set. */
   values: Map<string, Intervals>;
 }
 
-function addElements(set: NftSet, elements: Tok[][]): void {
-  for (const e of elements) set.elements.push(e);
-  set.values.clear();
+/**
+ * Whether the set's elements are what the ruleset says: not filled or pruned from the packet
+ * path (`flags dynamic`, timeouts), by commands nsl-lint does not follow, or only at run time
+ * (a set declared without elements that nothing in the ruleset adds to).
+ */
+function staticElements(set: NftSet): boolean {
+  return (
+    set.kind !== 'other' &&
+    !set.flags.has('dynamic') &&
+    !set.flags.has('timeout') &&
+    !set.timeout &&
+    !set.changed &&
+    set.elements.length > 0
+  );
 }
 
 interface NftChainState {
@@ -266,6 +343,8 @@ interface NftChainState {
   at: SpanLocation;
   type?: string;
   hook?: Hook;
+  /** Ingress/egress chains: the devices they are bound to. */
+  devices?: string[];
   priority: number;
   policy?: 'accept' | 'drop';
   policyAt?: SpanLocation;
@@ -396,6 +475,74 @@ const STATEMENT_KEYWORDS = new Set([
   'reset',
 ]);
 
+/** Expressions that name a field after them (`tcp dport`, `meta mark`). */
+const FIELD_KEYWORDS = new Set([
+  'ip',
+  'ip6',
+  'tcp',
+  'udp',
+  'sctp',
+  'dccp',
+  'udplite',
+  'th',
+  'meta',
+  'ct',
+  'icmp',
+  'icmpv6',
+  'ether',
+  'vlan',
+  'arp',
+]);
+/** Transport protocols whose header fields imply the protocol. */
+const PORT_KEYWORDS = new Set(['tcp', 'udp', 'sctp', 'dccp', 'udplite']);
+
+/** Statements that end evaluation like a verdict: nothing may follow them in a rule. */
+const NAT_STATEMENTS = new Set(['dnat', 'snat', 'masquerade', 'redirect']);
+
+const cmp = (a: bigint | string, b: bigint | string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Two elements of an interval set that overlap without being the same element (nft: "conflicting
+ * intervals specified"); the later of the two is returned, where nft reports it.
+ */
+function overlap(intervals: readonly SetInterval[]): SetInterval | undefined {
+  if (intervals.length < 2) return undefined;
+  const sorted = [...intervals].sort((a, b) => cmp(a.lo, b.lo) || cmp(a.hi, b.hi));
+  let prev = sorted[0] as SetInterval;
+  let reach = prev;
+  for (const x of sorted.slice(1)) {
+    const same = cmp(x.lo, prev.lo) === 0 && cmp(x.hi, prev.hi) === 0;
+    if (!same && cmp(x.lo, reach.hi) <= 0) return x.seq > reach.seq ? x : reach;
+    if (cmp(x.hi, reach.hi) > 0) reach = x;
+    prev = x;
+  }
+  return undefined;
+}
+
+/** A condition on a named set, filled from the set's elements once the ruleset is read. */
+interface SetUse {
+  cond: Cond;
+  set: NftSet;
+  kind: SetKind;
+}
+
+/** What a rule collects while its statements are read. */
+interface RuleState {
+  conds: Cond[];
+  uncertain: string[];
+  refs: SetUse[];
+  /** `th` fields matched (`dport`, `sport`). */
+  th: string[];
+  vmap?: { dim: 'ct' | 'proto' | 'dport' | 'sport' | 'iif'; entries?: VmapEntry[]; unknown?: string; family?: Family };
+}
+
+/** Whether the protocol conditions of a rule admit only protocols with ports (tcp, udp, udplite, sctp, dccp). */
+function portProtocolsOnly(conds: readonly Cond[]): boolean {
+  let allowed = Iv.of(0n, 255n);
+  for (const c of conds) if (c.dim === 'proto') allowed = c.negate ? Iv.subtract(allowed, c.values) : Iv.intersect(allowed, c.values);
+  return Iv.subset(allowed, PORT_PROTOCOLS);
+}
+
 /** Reads a file from the repository by repository-relative path; lists a directory for globs. */
 export interface NftFiles {
   read(relPath: string): string | undefined;
@@ -417,6 +564,8 @@ export class NftReader {
   firstTable: Record<Family, SpanLocation | undefined> = { 4: undefined, 6: undefined };
   /** Interface names used by rules. */
   readonly interfaces = new Set<string>();
+  /** Rules waiting for the whole ruleset: conditions on named sets, `th` matches. */
+  private readonly pending: { rules: FwRule[]; refs: SetUse[]; th: string[] }[] = [];
 
   constructor(private readonly repo: NftFiles) {}
 
@@ -520,6 +669,18 @@ export class NftReader {
           const c = this.tables.get(key)?.chains.get(chain);
           if (t.text === 'flush' && c) flushChain(c);
           else this.tables.get(key)?.chains.delete(chain);
+        } else if (what.text === 'set' || what.text === 'map') {
+          const sname = p.word('set name').text;
+          const set = this.tables.get(key)?.sets.get(sname);
+          if (t.text === 'flush' && set) {
+            set.elements = [];
+            set.intervals = [];
+            set.values.clear();
+          } else if (t.text !== 'flush') this.tables.get(key)?.sets.delete(sname);
+        } else if (what.text === 'element') {
+          // Which elements go is not followed: what the set holds is known only at run time.
+          const set = this.tables.get(key)?.sets.get(p.word('set name').text);
+          if (set) set.changed = true;
         }
         p.skipToEnd();
         return;
@@ -563,7 +724,7 @@ export class NftReader {
         if (what.text === 'set' || what.text === 'map') {
           const sname = p.word('set name');
           p.expect('{');
-          this.setBody(p, table, sname.text);
+          this.setBody(p, table, sname.text, what.text === 'map');
           return;
         }
         if (what.text === 'element') {
@@ -571,7 +732,7 @@ export class NftReader {
           const set = table.sets.get(sname.text);
           if (!set) throw new NftError(`no such set: ${sname.text}`, sname.at);
           p.expect('{');
-          addElements(set, p.elementList());
+          this.addElements(set, p.elementList());
           return;
         }
         p.skipToEnd();
@@ -661,7 +822,7 @@ export class NftReader {
       } else if (t.text === 'set' || t.text === 'map') {
         const sname = p.word('set name');
         p.expect('{');
-        this.setBody(p, table, sname.text);
+        this.setBody(p, table, sname.text, t.text === 'map');
       } else if (['flags', 'comment'].includes(t.text)) {
         p.skipToEnd();
       } else if (['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.text)) {
@@ -670,6 +831,7 @@ export class NftReader {
         p.expect('{');
         p.skipBlock();
       } else throw new NftError(`syntax error, unexpected "${t.text}" in table`, t.at);
+      this.endOfItem(p);
     }
   }
 
@@ -682,24 +844,113 @@ export class NftReader {
     return c;
   }
 
-  private setBody(p: TokStream, table: NftTableState, name: string): void {
-    const set: NftSet = table.sets.get(name) ?? { type: '', elements: [], values: new Map() };
-    table.sets.set(name, set);
+  private setBody(p: TokStream, table: NftTableState, name: string, map: boolean): void {
+    let set = table.sets.get(name);
+    if (!set) {
+      set = {
+        name,
+        kind: 'other',
+        elements: [],
+        flags: new Set(),
+        autoMerge: false,
+        timeout: false,
+        changed: false,
+        intervals: [],
+        values: new Map(),
+      };
+      table.sets.set(name, set);
+    }
+    // Elements are checked against the whole declaration (`flags interval` may follow them).
+    const added: Tok[][] = [];
     for (;;) {
       p.skipSeparators();
       const t = p.next();
-      if (t.k === '}') return;
+      if (t.k === '}') {
+        this.addElements(set, added);
+        return;
+      }
       if (t.k === 'eof') throw new NftError('syntax error, unexpected end of file in set', t.at);
-      if (t.text === 'type' || t.text === 'typeof') {
-        const words: string[] = [];
-        while (![';', '\n', '}', 'eof'].includes(p.peek().k)) words.push(p.next().text);
-        set.type = words.join(' ');
-      } else if (t.text === 'elements') {
+      if (t.text === 'elements') {
         const eq = p.next();
         if (eq.text !== '=') throw new NftError('syntax error, expected "="', eq.at);
         p.expect('{');
-        addElements(set, p.elementList());
-      } else p.skipToEnd();
+        for (const e of p.elementList()) added.push(e);
+        continue;
+      }
+      const words: string[] = [];
+      while (![';', '\n', '}', 'eof'].includes(p.peek().k)) words.push(p.next().text);
+      if (t.text === 'type' || t.text === 'typeof') {
+        const [key = '', value] = words.join(' ').split(/\s*:\s*/);
+        set.kind = key.includes(' . ') || key.includes('.') ? 'other' : t.text === 'type' ? (TYPE_KINDS[key] ?? 'other') : typeofKind(key);
+        if (map) set.map = value ?? '';
+      } else if (t.text === 'flags') {
+        for (const w of words) if (w !== ',') set.flags.add(w);
+      } else if (t.text === 'auto-merge') set.autoMerge = true;
+      else if (t.text === 'timeout') set.timeout = true;
+      // Every other property ends with a newline or a semicolon, as `elements` need not.
+      this.endOfItem(p);
+    }
+  }
+
+  /** nft ends every item of a block (a rule, a chain, `policy drop`, …) with a newline or a semicolon. */
+  private endOfItem(p: TokStream): void {
+    const n = p.peek();
+    if (n.k === ';' || n.k === '\n' || n.k === 'eof') return;
+    throw new NftError(`syntax error, unexpected "${n.text}", expecting newline or semicolon`, n.at);
+  }
+
+  /**
+   * Elements of a named set, checked as nft checks them: values of the set's type, ranges
+   * and prefixes only in an interval set, no reversed range. Overlaps in an interval set
+   * without auto-merge are checked over all elements by `validate`.
+   */
+  private addElements(set: NftSet, elements: Tok[][]): void {
+    for (const raw of elements) {
+      // `22 timeout 1h comment "ssh"`: the words after the value describe the element.
+      const cut = raw.findIndex((t, i) => i > 0 && t.k === 'word' && ELEMENT_OPTIONS.has(t.text));
+      const el = cut < 0 ? raw : raw.slice(0, cut);
+      set.elements.push(el);
+      if (set.map !== undefined || set.kind === 'other') continue;
+      const { lo, hi, shape } = this.element(set.kind, el);
+      if (shape && !set.flags.has('interval'))
+        throw new NftError(`You must add 'flags interval' to your set declaration if you want to add ${shape} elements`, (el[0] as Tok).at);
+      if (set.flags.has('interval') && !set.autoMerge) set.intervals.push({ lo, hi, at: (el[0] as Tok).at, seq: set.intervals.length });
+    }
+    set.values.clear();
+  }
+
+  /** One element of a set of `kind`: its interval, and whether it is a range or a prefix. */
+  private element(kind: SetKind, el: Tok[]): { lo: bigint | string; hi: bigint | string; shape?: 'range' | 'prefix' } {
+    const first = el[0] as Tok;
+    const text = el.map((t) => t.text).join('');
+    switch (kind) {
+      case 'ip4':
+      case 'ip6': {
+        const [range] = this.addresses([el], kind === 'ip4' ? 4 : 6);
+        if (!range) throw new NftError(`invalid address "${text}"`, first.at);
+        return { lo: range[0], hi: range[1], ...(text.includes('/') ? { shape: 'prefix' } : text.includes('-') ? { shape: 'range' } : {}) };
+      }
+      case 'port': {
+        const [range] = this.ports([el]);
+        if (!range) throw new NftError(`invalid port "${text}"`, first.at);
+        return { lo: range[0], hi: range[1], ...(/.-/.test(text) ? { shape: 'range' } : {}) };
+      }
+      case 'ifname':
+      case 'ifindex': {
+        const name = this.ifName(el);
+        if (kind === 'ifname' && name.endsWith('+')) return { lo: name.slice(0, -1), hi: `${name.slice(0, -1)}\uffff`, shape: 'prefix' };
+        return { lo: name, hi: name };
+      }
+      case 'proto': {
+        const [range] = this.protocols([el]);
+        return { lo: range?.[0] ?? 0n, hi: range?.[1] ?? 0n };
+      }
+      case 'ct': {
+        const [state] = this.ctStates([el]);
+        return { lo: state ?? '', hi: state ?? '' };
+      }
+      default:
+        return { lo: 0n, hi: 0n };
     }
   }
 
@@ -721,13 +972,29 @@ export class NftReader {
         const hook = p.word('hook name');
         if (!HOOKS.has(hook.text)) throw new NftError(`unknown chain hook "${hook.text}"`, hook.at);
         chain.hook = hook.text as Hook;
-        if (p.peek().text === 'device') {
+        // An ingress or egress chain sees the packets of its devices: interfaces the ruleset names.
+        const device = p.peek();
+        if (device.text === 'device') {
           p.next();
+          chain.devices = [this.ifName([p.next()])];
+        } else if (device.text === 'devices') {
           p.next();
+          const eq = p.next();
+          if (eq.text !== '=') throw new NftError('syntax error, expected "="', eq.at);
+          chain.devices = p.value().toks.map((el) => this.ifName(el));
         }
+        const onDevice = hook.text === 'ingress' || hook.text === 'egress';
+        if (table.family === 'netdev' && !onDevice) throw new NftError('The netdev family does not support this hook', hook.at);
+        if ((table.family === 'ip' || table.family === 'ip6') && onDevice)
+          throw new NftError(`The ${table.family} family does not support this hook`, hook.at);
+        if (onDevice && device.text !== 'device' && device.text !== 'devices')
+          throw new NftError("Missing `device' in this chain definition", hook.at);
+        if (!onDevice && (device.text === 'device' || device.text === 'devices'))
+          throw new NftError('This chain type cannot be bound to device', device.at);
         const pr = p.word('priority');
         if (pr.text !== 'priority') throw new NftError('syntax error, expected "priority"', pr.at);
         chain.priority = this.priority(p);
+        this.endOfItem(p);
         continue;
       }
       if (t.k === 'word' && t.text === 'policy') {
@@ -740,14 +1007,17 @@ export class NftReader {
           t.at.file === v.at.file && t.at.span.start.line === v.at.span.start.line
             ? { file: t.at.file, span: { start: t.at.span.start, end: v.at.span.end } }
             : t.at;
+        this.endOfItem(p);
         continue;
       }
       if (t.k === 'word' && (t.text === 'comment' || t.text === 'devices' || t.text === 'device' || t.text === 'flags')) {
         p.skipToEnd();
+        this.endOfItem(p);
         continue;
       }
       const rules = this.rule(p, table);
       if (rules) for (const r of rules) chain.rules.push(r);
+      this.endOfItem(p);
     }
   }
 
@@ -772,10 +1042,12 @@ export class NftReader {
   /** One rule: statements up to the end of the line. A verdict map gives one rule per key. */
   private rule(p: TokStream, table: NftTableState): FwRule[] | undefined {
     const first = p.peek();
-    const conds: Cond[] = [];
-    const uncertain: string[] = [];
+    const r: RuleState = { conds: [], uncertain: [], refs: [], th: [] };
+    const { conds, uncertain } = r;
     let verdict: Verdict = { kind: 'continue' };
-    let vmap: { dim: 'ct' | 'proto' | 'dport' | 'sport' | 'iif'; entries: { key: Tok[]; verdict: Verdict }[]; family?: Family } | undefined;
+    /** The statement that ended evaluation: nothing but a comment may follow it. */
+    let terminal = false;
+    let commented = false;
     let last = first;
     const famOf = (f: Family): void => {
       if (table.family === (f === 4 ? 'ip6' : 'ip'))
@@ -785,6 +1057,8 @@ export class NftReader {
     for (;;) {
       const t = p.peek();
       if (t.k === ';' || t.k === '\n' || t.k === '}' || t.k === 'eof') break;
+      // A comment ends the rule.
+      if (commented) throw new NftError(`syntax error, unexpected "${t.text}", expecting newline or semicolon`, t.at);
       p.next();
       last = t;
       words.push(t.text);
@@ -793,7 +1067,7 @@ export class NftReader {
         throw new NftError(`syntax error, unexpected "${t.text}"`, t.at);
       }
       const kw = t.text;
-      const value = (): { negate: boolean; toks: Tok[][] } => p.value();
+      if (terminal && kw !== 'comment') throw new NftError('Statement after terminal statement has no effect', t.at);
       switch (kw) {
         case 'ip':
         case 'ip6': {
@@ -801,22 +1075,20 @@ export class NftReader {
           famOf(f);
           const field = p.word('field');
           words.push(field.text);
-          if (field.text === 'saddr' || field.text === 'daddr') {
-            const v = value();
-            conds.push({
-              dim: field.text === 'saddr' ? 'src' : 'dst',
-              family: f,
-              values: this.addresses(v.toks, f, table),
-              negate: v.negate,
-            });
+          if ((field.text === 'saddr' || field.text === 'daddr') && p.peek().text === '.') {
+            conds.push({ dim: 'family', family: f });
+            this.concatenation(p, r, table);
+          } else if (field.text === 'saddr' || field.text === 'daddr') {
+            const v = p.value();
+            const dim = field.text === 'saddr' ? 'src' : 'dst';
+            const kind = f === 4 ? 'ip4' : 'ip6';
+            if (!this.useSet(r, v, table, kind, { dim, family: f, values: [], negate: v.negate }))
+              conds.push({ dim, family: f, values: this.addresses(this.literal(v, SET_KIND_NAMES[kind]), f), negate: v.negate });
           } else if ((kw === 'ip' && field.text === 'protocol') || (kw === 'ip6' && field.text === 'nexthdr')) {
             conds.push({ dim: 'family', family: f });
-            const vm = this.vmapAfter(p);
-            if (vm) vmap = { dim: 'proto', entries: vm, family: f };
-            else {
-              const v = value();
-              conds.push({ dim: 'proto', values: this.protocols(v.toks), negate: v.negate });
-            }
+            const vm = this.vmapAfter(p, table);
+            if (vm) r.vmap = { dim: 'proto', ...vm, family: f };
+            else this.protocolMatch(r, p.value(), table);
           } else {
             conds.push({ dim: 'family', family: f });
             this.skipExpr(p);
@@ -832,14 +1104,17 @@ export class NftReader {
         case 'th': {
           const field = p.word('field');
           words.push(field.text);
-          const proto = kw === 'th' ? PORT_PROTOCOLS : shared(Iv.point(BigInt(PROTOCOLS[kw] as number)));
-          conds.push({ dim: 'proto', values: proto, negate: false });
-          if (field.text === 'dport' || field.text === 'sport') {
-            const vm = this.vmapAfter(p);
-            if (vm) vmap = { dim: field.text, entries: vm };
+          // `th` reads the bytes where a transport header's ports are, whatever the protocol.
+          if (kw !== 'th') conds.push({ dim: 'proto', values: shared(Iv.point(BigInt(PROTOCOLS[kw] as number))), negate: false });
+          if ((field.text === 'dport' || field.text === 'sport') && p.peek().text === '.') this.concatenation(p, r, table);
+          else if (field.text === 'dport' || field.text === 'sport') {
+            if (kw === 'th') r.th.push(field.text);
+            const vm = this.vmapAfter(p, table);
+            if (vm) r.vmap = { dim: field.text, ...vm };
             else {
-              const v = value();
-              conds.push({ dim: field.text, values: this.ports(v.toks, table), negate: v.negate });
+              const v = p.value();
+              if (!this.useSet(r, v, table, 'port', { dim: field.text, values: [], negate: v.negate }))
+                conds.push({ dim: field.text, values: this.ports(this.literal(v, SET_KIND_NAMES.port)), negate: v.negate });
             }
           } else {
             this.skipExpr(p);
@@ -850,7 +1125,7 @@ export class NftReader {
         case 'meta': {
           const field = p.word('meta key');
           words.push(field.text);
-          this.metaOrShort(p, field, conds, uncertain, table, (vm) => (vmap = vm));
+          this.metaOrShort(p, field, r, table);
           break;
         }
         case 'iif':
@@ -859,17 +1134,19 @@ export class NftReader {
         case 'oifname':
         case 'l4proto':
         case 'nfproto':
-          this.metaOrShort(p, t, conds, uncertain, table, (vm) => (vmap = vm));
+          this.metaOrShort(p, t, r, table);
           break;
         case 'ct': {
           const field = p.word('ct key');
           words.push(field.text);
           if (field.text === 'state') {
-            const vm = this.vmapAfter(p);
-            if (vm) vmap = { dim: 'ct', entries: vm };
+            const vm = this.vmapAfter(p, table);
+            if (vm) r.vmap = { dim: 'ct', ...vm };
             else {
-              const v = value();
-              conds.push({ dim: 'ct', states: this.ctStates(v.toks), negate: v.negate });
+              // ct state is a bitmask: `established,related` needs no braces.
+              const v = p.value();
+              if (!this.useSet(r, v, table, 'ct', { dim: 'ct', states: [], negate: v.negate }))
+                conds.push({ dim: 'ct', states: this.ctStates(v.toks), negate: v.negate });
             }
           } else {
             this.skipExpr(p);
@@ -906,6 +1183,7 @@ export class NftReader {
           break;
         case 'comment':
           p.next();
+          commented = true;
           break;
         case 'limit':
         case 'quota':
@@ -915,11 +1193,15 @@ export class NftReader {
         case 'accept':
         case 'drop':
         case 'return':
+          verdict = { kind: kw };
+          terminal = true;
+          break;
         case 'continue':
           verdict = { kind: kw };
           break;
         case 'reject':
           verdict = { kind: 'reject' };
+          terminal = true;
           if (p.peek().text === 'with') {
             p.next();
             const kind = p.next();
@@ -935,17 +1217,20 @@ export class NftReader {
         case 'goto': {
           const target = p.word('chain');
           verdict = { kind: kw, chain: target.text };
+          terminal = true;
           break;
         }
         case 'queue':
-          verdict = { kind: 'accept' };
-          uncertain.push('queue');
+          // The packet goes to a user-space program (`num 3`, `to 1-3`, `flags bypass,fanout`): evaluation ends here.
+          verdict = { kind: 'queue' };
+          terminal = true;
           this.skipExpr(p);
           break;
         default:
           if (!STATEMENT_KEYWORDS.has(kw)) throw new NftError(`syntax error, unexpected "${kw}"`, t.at);
           // An expression nsl-lint does not model (fib, mark, ether, nat statements, …).
           uncertain.push(kw);
+          if (NAT_STATEMENTS.has(kw)) terminal = true;
           this.skipExpr(p);
       }
     }
@@ -953,10 +1238,22 @@ export class NftReader {
     const at: SpanLocation =
       first.at.file === last.at.file ? { file: first.at.file, span: { start: first.at.span.start, end: last.at.span.end } } : first.at;
     const text = words.join(' ');
-    if (vmap) {
+    let out: FwRule[];
+    const vmap = r.vmap;
+    if (vmap?.unknown) {
+      // A verdict map nsl-lint cannot read (filled at run time, combined keys): any key may accept or drop.
+      const why = vmap.unknown;
+      out = (['accept', 'drop'] as const).map((kind) => ({
+        at,
+        text,
+        conds: conds.slice(),
+        verdict: { kind },
+        uncertain: [...uncertain, why],
+      }));
+    } else if (vmap) {
       // One rule per key of the verdict map; packets matching no key continue.
-      const out: FwRule[] = [];
-      for (const e of vmap.entries) {
+      out = [];
+      for (const e of vmap.entries ?? []) {
         const extra: Cond[] =
           vmap.dim === 'ct'
             ? [{ dim: 'ct', states: this.ctStates([e.key]), negate: false }]
@@ -964,44 +1261,83 @@ export class NftReader {
               ? [{ dim: 'proto', values: this.protocols([e.key]), negate: false }]
               : vmap.dim === 'iif'
                 ? [{ dim: 'iif', names: [this.ifName(e.key)], negate: false }]
-                : [{ dim: vmap.dim, values: this.ports([e.key], table), negate: false }];
+                : [{ dim: vmap.dim, values: this.ports([e.key]), negate: false }];
         out.push({ at, text, conds: [...conds, ...extra], verdict: e.verdict, uncertain: [...uncertain] });
       }
-      return out;
+    } else {
+      // Exact-size copies: pushed arrays keep spare room, for each of maybe a million rules.
+      out = [{ at, text, conds: conds.slice(), verdict, uncertain: uncertain.slice() }];
     }
-    // Exact-size copies: pushed arrays keep spare room, for each of maybe a million rules.
-    return [{ at, text, conds: conds.slice(), verdict, uncertain: uncertain.slice() }];
+    if (r.refs.length || r.th.length) this.pending.push({ rules: out, refs: r.refs, th: r.th });
+    return out;
   }
 
-  private metaOrShort(
-    p: TokStream,
-    key: Tok,
-    conds: Cond[],
-    uncertain: string[],
-    table: NftTableState,
-    setVmap: (vm: { dim: 'iif' | 'proto'; entries: { key: Tok[]; verdict: Verdict }[] }) => void,
-  ): void {
+  /**
+   * The rest of a concatenation (`ip saddr . tcp dport @allowed`, `… vmap { 192.0.2.1 . 22 :
+   * accept }`): nsl-lint does not model matches on combined keys, so the rule may match; a
+   * verdict map of them may accept or drop.
+   */
+  private concatenation(p: TokStream, r: RuleState, table: NftTableState): void {
+    while (p.peek().text === '.') {
+      p.next();
+      const head = p.word('expression');
+      if (PORT_KEYWORDS.has(head.text))
+        r.conds.push({ dim: 'proto', values: shared(Iv.point(BigInt(PROTOCOLS[head.text] as number))), negate: false });
+      if (FIELD_KEYWORDS.has(head.text)) p.word('field');
+    }
+    r.uncertain.push('concatenation');
+    const vm = this.vmapAfter(p, table);
+    if (vm) {
+      r.vmap = { dim: 'proto', unknown: 'vmap on a concatenation (not modelled)' };
+      return;
+    }
+    for (;;) {
+      p.value();
+      if (p.peek().text !== '.') return;
+      p.next();
+    }
+  }
+
+  /**
+   * `@name` as the value of a match: the condition is filled from the set's elements once the
+   * whole ruleset is read (an `add element` after the rule counts too). False for literals.
+   */
+  private useSet(r: RuleState, v: Value, table: NftTableState, kind: SetKind, placeholder: Cond): boolean {
+    const set = this.setRef(v, table, kind);
+    if (!set) return false;
+    r.conds.push(placeholder);
+    r.refs.push({ cond: placeholder, set, kind });
+    return true;
+  }
+
+  private protocolMatch(r: RuleState, v: Value, table: NftTableState): void {
+    if (!this.useSet(r, v, table, 'proto', { dim: 'proto', values: [], negate: v.negate }))
+      r.conds.push({ dim: 'proto', values: this.protocols(this.literal(v, SET_KIND_NAMES.proto)), negate: v.negate });
+  }
+
+  private metaOrShort(p: TokStream, key: Tok, r: RuleState, table: NftTableState): void {
     switch (key.text) {
       case 'iif':
       case 'iifname':
       case 'oif':
       case 'oifname': {
+        if (p.peek().text === '.') return this.concatenation(p, r, table);
         const dim = key.text.startsWith('i') ? 'iif' : 'oif';
-        const vm = dim === 'iif' ? this.vmapAfter(p) : undefined;
-        if (vm) setVmap({ dim: 'iif', entries: vm });
+        const vm = dim === 'iif' ? this.vmapAfter(p, table) : undefined;
+        if (vm) r.vmap = { dim: 'iif', ...vm };
         else {
           const v = p.value();
-          conds.push({ dim, names: v.toks.map((t) => this.ifName(t)), negate: v.negate });
+          const kind = key.text.endsWith('name') ? 'ifname' : 'ifindex';
+          if (!this.useSet(r, v, table, kind, { dim, names: [], negate: v.negate }))
+            r.conds.push({ dim, names: this.literal(v, SET_KIND_NAMES[kind]).map((t) => this.ifName(t)), negate: v.negate });
         }
         return;
       }
       case 'l4proto': {
-        const vm = this.vmapAfter(p);
-        if (vm) setVmap({ dim: 'proto', entries: vm });
-        else {
-          const v = p.value();
-          conds.push({ dim: 'proto', values: this.protocols(v.toks), negate: v.negate });
-        }
+        if (p.peek().text === '.') return this.concatenation(p, r, table);
+        const vm = this.vmapAfter(p, table);
+        if (vm) r.vmap = { dim: 'proto', ...vm };
+        else this.protocolMatch(r, p.value(), table);
         return;
       }
       case 'nfproto': {
@@ -1009,22 +1345,75 @@ export class NftReader {
         const names = v.toks.map((t) => t.map((x) => x.text).join(''));
         const fams = names.map((n) => (n === 'ipv4' ? 4 : n === 'ipv6' ? 6 : 0));
         if (fams.some((f) => f === 0)) throw new NftError(`invalid nfproto "${names.join(',')}"`, key.at);
-        if (fams.length === 1 && !v.negate) conds.push({ dim: 'family', family: fams[0] as Family });
-        else if (fams.length === 1 && v.negate) conds.push({ dim: 'family', family: fams[0] === 4 ? 6 : 4 });
+        if (fams.length === 1 && !v.negate) r.conds.push({ dim: 'family', family: fams[0] as Family });
+        else if (fams.length === 1 && v.negate) r.conds.push({ dim: 'family', family: fams[0] === 4 ? 6 : 4 });
         return;
       }
       case 'protocol':
       default:
         this.skipExpr(p);
-        uncertain.push(`meta ${key.text}`);
-        void table;
+        r.uncertain.push(`meta ${key.text}`);
     }
   }
 
-  /** `vmap { key : verdict, … }` right after a value, if present. */
-  private vmapAfter(p: TokStream): { key: Tok[]; verdict: Verdict }[] | undefined {
+  /** `vmap { key : verdict, … }` or `vmap @name` right after a value, if present. */
+  private vmapAfter(p: TokStream, table: NftTableState): { entries?: VmapEntry[]; unknown?: string } | undefined {
     if (p.peek().text !== 'vmap') return undefined;
-    return p.vmap();
+    const v = p.vmap();
+    if (Array.isArray(v)) return { entries: v };
+    const map = table.sets.get(v.text.slice(1));
+    if (!map || map.map === undefined) throw new NftError(`map "${v.text.slice(1)}" does not exist`, v.at);
+    if (map.map !== 'verdict') throw new NftError(`map "${map.name}" is not a verdict map`, v.at);
+    if (!staticElements(map)) return { unknown: `vmap ${v.text} (entries known only at run time)` };
+    return { entries: map.elements.map((el) => vmapEntry(el, v.at)) };
+  }
+
+  /**
+   * Once the whole ruleset is read: conditions on named sets get the sets' final elements (a
+   * set whose elements are known only at run time makes its rule "may match"), and a `th`
+   * port match whose rule lets through protocols without ports becomes "may match" (those
+   * bytes are an ICMP checksum, an ESP SPI, …).
+   */
+  private settle(): void {
+    for (const { rules, refs, th } of this.pending.splice(0)) {
+      for (const ref of refs) {
+        const filled = this.fill(ref);
+        for (const rule of rules) {
+          if (filled) rule.conds = rule.conds.map((c) => (c === ref.cond ? filled : c));
+          else {
+            // May match; an address match still means its family.
+            const cond = ref.cond;
+            rule.conds =
+              cond.dim === 'src' || cond.dim === 'dst'
+                ? rule.conds.map((c) => (c === cond ? { dim: 'family', family: cond.family } : c))
+                : rule.conds.filter((c) => c !== cond);
+            rule.uncertain.push(`@${ref.set.name} (elements known only at run time)`);
+          }
+        }
+      }
+      if (th.length)
+        for (const rule of rules)
+          if (!portProtocolsOnly(rule.conds)) for (const f of th) rule.uncertain.push(`th ${f} (bytes of any transport header)`);
+    }
+  }
+
+  private fill({ cond, set, kind }: SetUse): Cond | undefined {
+    if (!staticElements(set)) return undefined;
+    switch (cond.dim) {
+      case 'src':
+      case 'dst':
+      case 'proto':
+      case 'sport':
+      case 'dport':
+        return { ...cond, values: this.setValues(set, kind) };
+      case 'iif':
+      case 'oif':
+        return { ...cond, names: set.elements.map((el) => this.ifName(el)) };
+      case 'ct':
+        return { ...cond, states: this.ctStates(set.elements) };
+      default:
+        return undefined;
+    }
   }
 
   private ifName(toks: Tok[]): string {
@@ -1055,53 +1444,35 @@ export class NftReader {
     }
   }
 
-  /**
-   * The values of a list whose elements are literals or `@set` references. A set's values are
-   * parsed once per kind and shared by every rule that names it (they are never modified).
-   */
-  private values(toks: Tok[][], table: NftTableState, kind: string, one: (el: Tok[]) => readonly [bigint, bigint]): Intervals {
-    const isRef = (el: Tok[]): el is [Tok] => el.length === 1 && (el[0] as Tok).text.startsWith('@');
-    const ofSet = (tok: Tok): Intervals => {
-      const set = table.sets.get(tok.text.slice(1));
-      if (!set) throw new NftError(`set "${tok.text.slice(1)}" does not exist`, tok.at);
-      let v = set.values.get(kind);
-      if (!v) {
-        v = Iv.from(set.elements.map(one));
-        set.values.set(kind, v);
-      }
-      return v;
-    };
-    if (toks.length === 1 && isRef(toks[0] as Tok[])) return ofSet((toks[0] as [Tok])[0]);
-    const ranges: (readonly [bigint, bigint])[] = [];
-    const sets: Intervals[] = [];
-    for (const el of toks) {
-      if (isRef(el)) sets.push(ofSet(el[0]));
-      else ranges.push(one(el));
-    }
-    let out = Iv.from(ranges);
-    for (const v of sets) out = Iv.union(out, v);
-    return kind === 'port' ? shared(out) : out;
+  private addresses(toks: Tok[][], f: Family): Intervals {
+    return Iv.from(
+      toks.map((el): readonly [bigint, bigint] => {
+        const text = el.map((t) => t.text).join('');
+        const spec = parseAddressSpec(text);
+        if (!spec) {
+          const [a, b] = text.split('-').map((x) => parseAddressSpec(x));
+          if (a && b && a.start > b.start) throw new NftError('Range has zero or negative size', (el[0] as Tok).at);
+          throw new NftError(`invalid address "${text}"`, (el[0] as Tok).at);
+        }
+        if (spec.family !== f) throw new NftError(`address "${text}" is not ${f === 4 ? 'IPv4' : 'IPv6'}`, (el[0] as Tok).at);
+        return [spec.start, spec.end];
+      }),
+    );
   }
 
-  private addresses(toks: Tok[][], f: Family, table: NftTableState): Intervals {
-    return this.values(toks, table, `ip${f}`, (el) => {
-      const text = el.map((t) => t.text).join('');
-      const spec = parseAddressSpec(text);
-      if (!spec) throw new NftError(`invalid address "${text}"`, (el[0] as Tok).at);
-      if (spec.family !== f) throw new NftError(`address "${text}" is not ${f === 4 ? 'IPv4' : 'IPv6'}`, (el[0] as Tok).at);
-      return [spec.start, spec.end];
-    });
-  }
-
-  private ports(toks: Tok[][], table: NftTableState): Intervals {
-    return this.values(toks, table, 'port', (el) => {
-      const text = el.map((t) => t.text).join('');
-      const [a = '', b] = text.split('-');
-      const lo = parsePort(a);
-      const hi = b === undefined ? lo : parsePort(b);
-      if (lo === undefined || hi === undefined) throw new NftError(`invalid port "${text}"`, (el[0] as Tok).at);
-      return [BigInt(Math.min(lo, hi)), BigInt(Math.max(lo, hi))];
-    });
+  private ports(toks: Tok[][]): Intervals {
+    const out = Iv.from(
+      toks.map((el): readonly [bigint, bigint] => {
+        const text = el.map((t) => t.text).join('');
+        const [a = '', b] = text.split('-');
+        const lo = parsePort(a);
+        const hi = b === undefined ? lo : parsePort(b);
+        if (lo === undefined || hi === undefined) throw new NftError(`invalid port "${text}"`, (el[0] as Tok).at);
+        if (lo > hi) throw new NftError('Range has zero or negative size', (el[0] as Tok).at);
+        return [BigInt(lo), BigInt(hi)];
+      }),
+    );
+    return shared(out);
   }
 
   private protocols(toks: Tok[][]): Intervals {
@@ -1118,6 +1489,42 @@ export class NftReader {
     return shared(Iv.from(ranges));
   }
 
+  /**
+   * `@name` as a whole value: the set, checked to exist and to hold values of `kind` (nft:
+   * "datatype mismatch"). A set of a type nsl-lint does not read is accepted: what it holds
+   * is then unknown.
+   */
+  private setRef(v: Value, table: NftTableState, kind: SetKind): NftSet | undefined {
+    const tok = v.toks.length === 1 && v.toks[0]?.length === 1 ? (v.toks[0][0] as Tok) : undefined;
+    if (!tok || tok.k !== 'word' || !tok.text.startsWith('@')) return undefined;
+    const set = table.sets.get(tok.text.slice(1));
+    if (!set || set.map !== undefined) throw new NftError(`set "${tok.text.slice(1)}" does not exist`, tok.at);
+    if (set.kind !== 'other' && set.kind !== kind)
+      throw new NftError(
+        `datatype mismatch, expected ${SET_KIND_NAMES[kind]}, set "${set.name}" has type ${SET_KIND_NAMES[set.kind]}`,
+        tok.at,
+      );
+    return set;
+  }
+
+  /** A literal value of an expression whose type is no bitmask: a comma list needs braces (`{ 22, 23 }`). */
+  private literal(v: Value, what: string): Tok[][] {
+    if (v.list) throw new NftError(`Basetype of type ${what} is not bitmask (a list needs braces: { a, b })`, (v.toks[0]?.[0] as Tok).at);
+    return v.toks;
+  }
+
+  /** The values of a named set as a rule of `kind` reads them; computed once per set and kind. */
+  private setValues(set: NftSet, kind: SetKind): Intervals {
+    let v = set.values.get(kind);
+    if (!v) {
+      if (kind === 'ip4' || kind === 'ip6') v = this.addresses(set.elements, kind === 'ip4' ? 4 : 6);
+      else if (kind === 'port') v = this.ports(set.elements);
+      else v = this.protocols(set.elements);
+      set.values.set(kind, v);
+    }
+    return v;
+  }
+
   private ctStates(toks: Tok[][]): CtState[] {
     return toks.map((el) => {
       const text = el.map((t) => t.text).join('');
@@ -1128,6 +1535,7 @@ export class NftReader {
 
   tablesOut(): FwTable[] {
     try {
+      this.settle();
       const out: FwTable[] = [];
       for (const t of this.tables.values()) {
         const table: FwTable = { kind: 'nft', family: t.family, name: t.name, at: t.at, chains: [] };
@@ -1137,6 +1545,7 @@ export class NftReader {
             chain.hook = c.hook;
             chain.type = c.type ?? 'filter';
             chain.policy = c.policy ?? 'accept';
+            if (c.devices) chain.devices = c.devices;
           }
           if (c.policyAt) chain.policyAt = c.policyAt;
           table.chains.push(chain);
@@ -1149,19 +1558,39 @@ export class NftReader {
     }
   }
 
-  /** Chains named by jump/goto must exist in the same table (nft refuses the ruleset otherwise). */
+  /**
+   * Chains named by jump/goto must exist in the same table, and the elements of an interval
+   * set without auto-merge must not overlap (nft refuses the ruleset otherwise).
+   */
   validate(): NftError | undefined {
     try {
-      for (const t of this.tables.values())
+      for (const t of this.tables.values()) {
         for (const c of t.chains.values())
           for (const r of chainRules(c))
             if ((r.verdict.kind === 'jump' || r.verdict.kind === 'goto') && !t.chains.has(r.verdict.chain))
               return new NftError(`chain "${r.verdict.chain}" does not exist`, r.at);
+        for (const set of t.sets.values()) {
+          const conflict = overlap(set.intervals);
+          if (conflict) return new NftError(`conflicting intervals specified in set "${set.name}" (it has no auto-merge)`, conflict.at);
+        }
+      }
       return undefined;
     } catch (e) {
       throw asNftError(e, this.startAt ?? fileStart(''));
     }
   }
+}
+
+/** A value after a match: its elements (one token list each), `!=`, and whether it was a comma list without braces. */
+interface Value {
+  negate: boolean;
+  toks: Tok[][];
+  list?: true;
+}
+
+interface VmapEntry {
+  key: Tok[];
+  verdict: Verdict;
 }
 
 /** What one ruleset has used of its bounds, across all the files and commands it reads. */
@@ -1356,12 +1785,14 @@ class TokStream {
         current = [];
         continue;
       }
+      // nft refuses a named set inside braces (`{ 443, @ports }`).
+      if (t.k === 'word' && t.text.startsWith('@')) throw new NftError(`syntax error, unexpected "${t.text}" in a set`, t.at);
       current.push(t);
     }
   }
 
   /** `[!=|==] value`, where value is a single element, a `{…}` set, a comma list, or `@set`. */
-  value(): { negate: boolean; toks: Tok[][] } {
+  value(): Value {
     let negate = false;
     const op = this.peek();
     if (op.k === 'op' && (op.text === '!=' || op.text === '==')) {
@@ -1379,33 +1810,58 @@ class TokStream {
       if (t.k !== 'word' && t.k !== 'string') throw new NftError(`syntax error, unexpected "${t.text}"`, t.at);
       toks.push([t]);
       if (this.peek().k !== ',') break;
+      if (t.text.startsWith('@')) throw new NftError('syntax error, unexpected ","', this.peek().at);
       this.next();
     }
-    return { negate, toks };
+    return toks.length > 1 ? { negate, toks, list: true } : { negate, toks };
   }
 
-  vmap(): { key: Tok[]; verdict: Verdict }[] {
+  /** After `vmap`: `{ key : verdict, … }`, or `@name` of a verdict map. */
+  vmap(): VmapEntry[] | Tok {
     this.next();
+    const ref = this.peek();
+    if (ref.k === 'word' && ref.text.startsWith('@')) return this.next();
     this.expect('{');
-    const out: { key: Tok[]; verdict: Verdict }[] = [];
+    const out: VmapEntry[] = [];
     for (;;) {
-      let t = this.next();
-      while (t.k === '\n' || t.k === ',') t = this.next();
-      if (t.k === '}') return out;
-      const key: Tok[] = [];
-      while (t.k !== 'eof' && t.text !== ':' && !t.text.endsWith(':')) {
-        key.push(t);
-        t = this.next();
+      let t = this.peek();
+      while (t.k === '\n' || t.k === ',') {
+        this.next();
+        t = this.peek();
       }
-      if (t.text.endsWith(':') && t.text !== ':') key.push({ k: t.k, text: t.text.slice(0, -1), at: t.at });
+      if (t.k === '}') {
+        this.next();
+        return out;
+      }
+      const toks: Tok[] = [];
+      while (t.k !== ',' && t.k !== '}' && t.k !== '\n') {
+        if (t.k === 'eof') throw new NftError('syntax error, unexpected end of file in verdict map', t.at);
+        toks.push(this.next());
+        t = this.peek();
+      }
       if (++this.budget.vmapEntries > MAX_VMAP_ENTRIES)
-        throw new NftError(`more than ${MAX_VMAP_ENTRIES} verdict map entries in this ruleset`, (key[0] ?? t).at);
-      const v = this.next();
-      let verdict: Verdict;
-      if (v.text === 'jump' || v.text === 'goto') verdict = { kind: v.text, chain: this.word('chain').text };
-      else if (['accept', 'drop', 'return', 'continue'].includes(v.text)) verdict = { kind: v.text as 'accept' };
-      else throw new NftError(`invalid verdict "${v.text}"`, v.at);
-      out.push({ key, verdict });
+        throw new NftError(`more than ${MAX_VMAP_ENTRIES} verdict map entries in this ruleset`, (toks[0] ?? t).at);
+      out.push(vmapEntry(toks, t.at));
     }
   }
+}
+
+/** One `key : verdict` of a verdict map, from its tokens (`22 : accept`, `22: jump ssh`). */
+export function vmapEntry(toks: readonly Tok[], end: SpanLocation): VmapEntry {
+  const colon = toks.findIndex((t) => t.text === ':' || (t.k === 'word' && t.text.endsWith(':')));
+  const c = toks[colon];
+  if (!c) throw new NftError('syntax error, expected ":" in a verdict map', toks[0]?.at ?? end);
+  const key = toks.slice(0, colon);
+  if (c.text !== ':') key.push({ k: c.k, text: c.text.slice(0, -1), at: c.at });
+  const [v, target, ...rest] = toks.slice(colon + 1);
+  if (!v) throw new NftError('syntax error, expected a verdict', c.at);
+  let verdict: Verdict;
+  if (v.text === 'jump' || v.text === 'goto') {
+    if (!target || (target.k !== 'word' && target.k !== 'string')) throw new NftError('syntax error, expected chain', v.at);
+    verdict = { kind: v.text, chain: target.text };
+  } else if (['accept', 'drop', 'return', 'continue'].includes(v.text) && !target) verdict = { kind: v.text as 'accept' };
+  else throw new NftError(`invalid verdict "${v.text}"`, v.at);
+  const extra = rest[0];
+  if (extra) throw new NftError(`syntax error, unexpected "${extra.text}"`, extra.at);
+  return { key, verdict };
 }

@@ -247,9 +247,9 @@ describe('rule matches', () => {
 
   it('negations take the complement within the dimension', () => {
     const a = save(
-      filter('DROP', ['-A INPUT ! -i lo ! -s 10.0.0.0/8 -p udp ! --sport 53 -m conntrack ! --ctstate INVALID -o eth0 -j DROP']),
+      filter('DROP', ['-A FORWARD ! -i lo ! -s 10.0.0.0/8 -p udp ! --sport 53 -m conntrack ! --ctstate INVALID -o eth0 -j DROP']),
     );
-    const r = ruleText(a, '-A INPUT ! -i lo ! -s 10.0.0.0/8 -p udp ! --sport 53 -m conntrack ! --ctstate INVALID -o eth0 -j DROP');
+    const r = ruleText(a, '-A FORWARD ! -i lo ! -s 10.0.0.0/8 -p udp ! --sport 53 -m conntrack ! --ctstate INVALID -o eth0 -j DROP');
     expect(a.ifaces).toEqual(['lo', 'eth0', 'ens3']);
     expect(a.match(r).boxes).toEqual([
       box(4, 3, {
