@@ -1,8 +1,8 @@
 import type { Family } from '../core/ip.js';
 import { chainAnchor, chainLabel, defaultDenyChain, filteredFamilies, type RulesetAnalysis } from '../analysis/firewall.js';
 import type { PacketSet } from '../analysis/packets.js';
-import { verdictText, type FwChain, type Verdict } from '../parse/netfilter.js';
-import { defineRule, type Rule, type RuleMeta } from './rule.js';
+import { verdictText, type FwChain, type FwRule, type Verdict } from '../parse/netfilter.js';
+import { defineRule, type Report, type Rule, type RuleMeta } from './rule.js';
 
 /**
  * Rules of the form "INPUT is default-deny, yet some traffic the host needs is not
@@ -24,7 +24,7 @@ export function inputNeedsRule(
     ...meta,
     *check({ wholeFirewalls }) {
       for (const { ruleset, analysis: a } of wholeFirewalls) {
-        const byChain = new Map<FwChain, { families: Family[]; example: string | undefined }>();
+        const byChain = new Map<FwChain, { families: Family[]; example: string | undefined; dropper: FwRule | undefined }>();
         for (const f of filteredFamilies(ruleset)) {
           const chain = defaultDenyChain(a, f);
           if (!chain) continue;
@@ -33,13 +33,19 @@ export function inputNeedsRule(
           const missing = need.mode === 'none-accepted' ? wanted : wanted.subtract(run.accepted);
           if (need.mode === 'none-accepted' ? !run.accepted.intersect(wanted).isEmpty : missing.isEmpty) continue;
           const w = a.witness(missing);
-          const entry = byChain.get(chain) ?? { families: [], example: w && a.describe(w, missing) };
+          // The rule that drops the example, when a rule (not a policy) does: often in another table.
+          const by = w ? a.verdict('input', w).by : undefined;
+          const dropper = by && 'rule' in by ? by.rule : undefined;
+          const entry = byChain.get(chain) ?? { families: [], example: w && a.describe(w, missing), dropper };
           entry.families.push(f);
           byChain.set(chain, entry);
         }
-        for (const [chain, { families, example }] of byChain) {
+        for (const [chain, { families, example, dropper }] of byChain) {
           const at = chainAnchor(chain);
-          if (at) yield { at, message: need.message(chain, families, example) };
+          if (!at) continue;
+          const report: Report = { at, message: need.message(chain, families, example) };
+          if (dropper) report.related = [{ at: dropper.at, message: 'this rule drops that packet' }];
+          yield report;
         }
       }
     },

@@ -36,3 +36,30 @@ describe('an inet table is one ruleset for both families, and messages say so', 
     ]);
   });
 });
+
+describe('a needed packet dropped by a rule in another table', () => {
+  it('the finding points at the rule that drops it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-mangle-'));
+    fs.writeFileSync(
+      path.join(dir, 'rules.v4'),
+      [
+        '*mangle',
+        ':PREROUTING ACCEPT [0:0]',
+        // An anti-spoofing rule that lost its `!`: it drops all loopback traffic on the way in.
+        '-A PREROUTING -s 127.0.0.0/8 -i lo -j DROP',
+        'COMMIT',
+        '*filter',
+        ':INPUT DROP [0:0]',
+        '-A INPUT -i lo -j ACCEPT',
+        '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    const { findings } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+    const loopback = findings.filter((f) => f.ruleId === 'host-loopback-missing');
+    expect(loopback.map((f) => [f.span.start.line, f.related.map((r) => `${r.span.start.line} ${r.message}`)])).toEqual([
+      [6, ['3 this rule drops that packet']],
+    ]);
+  });
+});
