@@ -296,9 +296,6 @@ export class RulesetAnalysis {
           break;
         case 'continue':
           continue;
-        case 'queue':
-          // Handed to user space: evaluation ends, and this ruleset neither accepts nor drops it.
-          break;
         case 'jump':
         case 'goto': {
           const target = this.target(chain, v.chain);
@@ -315,6 +312,7 @@ export class RulesetAnalysis {
           break;
         }
       }
+      // Accepted, dropped, returned, or (`queue`) handed to user space: neither accepted nor dropped here.
       if (certain) remaining = remaining.subtract(m);
     }
     return { accept, drop, ret: ret.union(remaining), decided };
