@@ -105,6 +105,11 @@ function onInputPath(hook: Hook): boolean {
   return hook === 'ingress' || hook === 'prerouting' || hook === 'input';
 }
 
+/** A base chain whose packets have no output interface yet. */
+function beforeRouting(chain: FwChain): boolean {
+  return chain.hook !== undefined && onInputPath(chain.hook);
+}
+
 export class RulesetAnalysis {
   /** One name per class of interfaces the ruleset's names and wildcards tell apart (see `interfaceClasses`). */
   readonly ifaces: string[];
@@ -344,7 +349,7 @@ export class RulesetAnalysis {
       const own = new Map<FwRule, PacketSet>();
       // An ingress chain sees only the packets of its devices; the others pass it by.
       const [seen, bypass] = this.onDevices(chain, input);
-      const ev = this.evalChain(chain, seen, own, 0, onInputPath(chain.hook ?? hook));
+      const ev = this.evalChain(chain, seen, own, 0, beforeRouting(chain));
       for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
       decided.push(...ev.decided);
       const accepted = (policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
@@ -365,7 +370,7 @@ export class RulesetAnalysis {
         let pass = this.universe(f);
         for (const later of runs.slice(i + 1)) {
           const [seen, bypass] = this.onDevices(later.chain, pass);
-          const ev = this.evalChain(later.chain, seen, new Map(), 0, onInputPath(later.chain.hook ?? hook));
+          const ev = this.evalChain(later.chain, seen, new Map(), 0, beforeRouting(later.chain));
           pass = (policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
         }
         (runs[i] as HookChainRun).passLater = pass;
@@ -405,8 +410,8 @@ export class RulesetAnalysis {
    */
   covered(chain: FwChain): Cover[] {
     const out: Cover[] = [];
-    const decides = (v: Verdict): boolean =>
-      v.kind === 'accept' || v.kind === 'drop' || v.kind === 'reject' || v.kind === 'return' || v.kind === 'goto' || v.kind === 'queue';
+    // Verdicts that end the chain for the packets they take (a queue sends them to user space).
+    const decides = (v: Verdict): boolean => v.kind !== 'continue' && v.kind !== 'jump';
     const inputPath = this.onInputPathOnly(chain);
     chain.rules.forEach((rule, i) => {
       const m = this.match(rule, inputPath);
