@@ -1,26 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { checkShellSyntax } from '../../src/parse/shell-syntax.js';
-import { extractShell } from '../../src/parse/shell-run.js';
-import { cleanup, firewallFixtures, inNs, kernelUnavailable, netns, saveFamily } from './kernel-support.js';
+import { runScript, scriptCommands } from './kernel-interp.js';
+import { cleanup, describeKernel, firewallFixtures, inNs, netns, saveFamily } from './kernel-support.js';
 
 /**
  * The kernel tools are the reference for syntax: what nsl-lint accepts, `nft -c`,
  * `iptables-restore` and `bash -n` accept; what it reports as `parse-error`, they reject.
  * iptables input is really loaded (into a throwaway network namespace), because
  * `iptables-restore --test` does not check that jump targets exist. Scripts are never run:
- * the commands nsl-lint extracts are rendered to iptables-restore / nft input.
+ * their commands, as the shell extraction finds them, are run one by one by the interpreter
+ * of kernel-interp.ts.
  */
-const unavailable = kernelUnavailable();
-if (unavailable) console.log(`kernel syntax oracle skipped: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('kernel tools agree with nsl-lint on what parses', () => {
+describeKernel('kernel syntax oracle', () => {
   afterAll(cleanup);
   let checks = 0;
   afterAll(() => console.log(`kernel syntax oracle: ${checks} inputs checked against nft / iptables-restore / bash -n`));
 
-  for (const { dir, result, firewallFiles } of unavailable ? [] : firewallFixtures()) {
+  for (const { dir, result, firewallFiles } of firewallFixtures()) {
     it(path.basename(dir), () => {
       const ns = netns();
       const errors = result.model.parseErrors;
@@ -47,47 +45,23 @@ describe.skipIf(unavailable !== undefined)('kernel tools agree with nsl-lint on 
           checks++;
           expect({ file: file.path, bashAccepts: bash.status === 0 }).toEqual({ file: file.path, bashAccepts: syntax === undefined });
           if (syntax) continue;
-          const rs = result.model.host.rulesets.find((r) => r.file === file.path);
-          if (rs?.rendered.iptables) {
+          // The commands as the script runs them, through the interpreter (never nsl-lint's
+          // rendering): each command nsl-lint refused, the tool refuses; each it accepted, the tool accepts.
+          const own = netns(); // a script starts from an empty ruleset
+          const ran = runScript(dir, scriptCommands(dir, file.path, file.text), (argv, input, cwd) => inNs(own, argv, input, cwd));
+          const errorLines = new Set(ours.map((e) => e.span.start.line));
+          for (const c of ran.commands) {
+            if (c.file !== file.path) continue;
             checks++;
-            const r = inNs(ns, ['iptables-restore'], rs.rendered.iptables);
-            expect({ file: file.path, rendered: rs.rendered.iptables, kernel: r.out.trim(), ok: r.status === 0 }).toMatchObject({
-              ok: true,
+            expect({
+              file: file.path,
+              line: c.line,
+              command: c.argv.join(' '),
+              kernel: c.out,
+              kernelAccepts: c.status === 0,
+            }).toMatchObject({
+              kernelAccepts: !errorLines.has(c.line),
             });
-          }
-          if (rs?.rendered.ip6tables) {
-            checks++;
-            const r = inNs(ns, ['ip6tables-restore'], rs.rendered.ip6tables);
-            expect({ file: file.path, rendered: rs.rendered.ip6tables, kernel: r.out.trim(), ok: r.status === 0 }).toMatchObject({
-              ok: true,
-            });
-          }
-          if (rs?.rendered.nft) {
-            checks++;
-            const r = inNs(ns, ['nft', '-c', '-f', '-'], rs.rendered.nft, dir);
-            expect({ file: file.path, rendered: rs.rendered.nft, kernel: r.out.trim(), ok: r.status === 0 }).toMatchObject({ ok: true });
-          }
-          // Each command nsl-lint refused must be refused by the tool too.
-          const commands = extractShell(file.path, file.text, () => undefined).commands;
-          for (const e of ours) {
-            const cmd = commands.find(
-              (c) =>
-                c.at.span.start.line === e.span.start.line ||
-                (c.at.span.start.line <= e.span.start.line && e.span.start.line <= c.at.span.end.line),
-            );
-            if (!cmd || (cmd.program !== 'iptables' && cmd.program !== 'ip6tables' && cmd.program !== 'nft')) continue;
-            let r;
-            if (cmd.program === 'nft') r = inNs(ns, ['nft', '-c', '-f', '-'], `${cmd.args.map((a) => a.text).join(' ')}\n`);
-            else {
-              const words = cmd.args.map((a) => a.text);
-              const t = words.indexOf('-t');
-              const table = t >= 0 ? (words[t + 1] ?? 'filter') : 'filter';
-              if (t >= 0) words.splice(t, 2);
-              const quoted = words.map((w) => (/^[^\s"']+$/.test(w) ? w : `"${w}"`)).join(' ');
-              r = inNs(ns, [cmd.program === 'iptables' ? 'iptables-restore' : 'ip6tables-restore'], `*${table}\n${quoted}\nCOMMIT\n`);
-            }
-            checks++;
-            expect({ file: file.path, line: e.span.start.line, kernelRejects: r.status !== 0 }).toMatchObject({ kernelRejects: true });
           }
         }
       }

@@ -1,39 +1,30 @@
-// Sends one TCP SYN (connect attempt) or one UDP datagram per probe, from a given source
-// address and port, each with a short timeout. Run inside the client network namespace.
-import net from 'node:net';
+// Sends one UDP datagram per probe (read as JSON from standard input), from the probe's
+// source address and port, inside the client network namespace of a kernel lab
+// (test/host/kernel-lab.ts). The lab's nft table rewrites the protocol on the way out; for
+// TCP the payload is the rest of a SYN header (ack, data offset 5, flags SYN, window).
 import dgram from 'node:dgram';
 
-const probes = JSON.parse(process.argv[2]);
-const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const probes = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+
+const SYN_REST = [0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
 
 for (const p of probes) {
-  if (p.proto === 'tcp') {
-    await new Promise((resolve) => {
-      const s = net.connect({ host: p.dst, port: p.dport, localAddress: p.src, localPort: p.sport, family: p.family });
-      const done = () => {
-        s.destroy();
-        resolve();
-      };
-      s.on('connect', done);
-      s.on('error', done);
-      setTimeout(done, 250);
+  const payload = Buffer.alloc(SYN_REST.length + p.extra);
+  if (p.syn) Buffer.from(SYN_REST).copy(payload);
+  await new Promise((resolve, reject) => {
+    const s = dgram.createSocket(p.family === 6 ? 'udp6' : 'udp4');
+    s.on('error', (err) => {
+      s.close();
+      reject(new Error(`${p.src}:${p.sport} -> ${p.dst}:${p.dport}: ${err.message}`));
     });
-  } else {
-    await new Promise((resolve) => {
-      const s = dgram.createSocket(p.family === 6 ? 'udp6' : 'udp4');
-      s.on('error', () => {
+    s.bind(p.sport, p.src, () => {
+      s.send(payload, p.dport, p.dst, (err) => {
         s.close();
-        resolve();
-      });
-      s.bind(p.sport, p.src, () => {
-        s.send(Buffer.from('nsl-lint probe'), p.dport, p.dst, () => {
-          setTimeout(() => {
-            s.close();
-            resolve();
-          }, 30);
-        });
+        if (err) reject(err);
+        else resolve();
       });
     });
-  }
-  await wait(10);
+  });
 }
