@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -282,16 +282,21 @@ export class Lab {
 
   private startMonitor(): { stop(): string } {
     const file = path.join(os.tmpdir(), `${this.server}-monitor.txt`);
-    const fd = fs.openSync(file, 'w');
-    const child = spawn('ip', ['netns', 'exec', this.server, 'nft', '-a', 'monitor'], { stdio: ['ignore', fd, fd] });
-    fs.closeSync(fd);
-    // A monitor left running would keep the deleted namespace alive: `destroy()` ends it in any case.
+    // Started in the background by a shell that exits at once: the monitor is not this process's
+    // child (a long synchronous run would otherwise collect zombies), and `destroy()` ends it by pid.
+    const started = run(['sh', '-c', 'ip netns exec "$1" nft -a monitor >"$2" 2>&1 & echo $!', 'sh', this.server, file]);
+    const pid = Number(started.out.trim());
+    if (started.status !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`nft monitor did not start: ${started.out}`);
     this.endMonitor = (): void => {
-      child.kill();
+      try {
+        process.kill(pid);
+      } catch {
+        // already gone
+      }
       fs.rmSync(file, { force: true });
       this.endMonitor = undefined;
     };
-    const read = (): string => fs.readFileSync(file, 'utf8');
+    const read = (): string => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
     /** Make changes until the monitor reports one: then it has seen everything before that change. */
     const sync = (what: string): void => {
       for (let i = 0; i < 100; i++) {
