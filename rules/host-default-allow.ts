@@ -22,7 +22,7 @@ export default defineRule({
   *check({ wholeFirewalls }) {
     for (const { ruleset, analysis: a } of wholeFirewalls) {
       // One finding per place: a chain's policy, or a final catch-all ACCEPT rule.
-      const byPlace = new Map<FwChain | FwRule, { chain: FwChain; families: Family[]; example: string }>();
+      const byPlace = new Map<FwChain | FwRule, { chain: FwChain; rule: FwRule | undefined; families: Family[]; example: string }>();
       for (const f of filteredFamilies(ruleset)) {
         for (const hook of ['input', 'forward'] as const) {
           const run = a.hook(f, hook);
@@ -43,14 +43,13 @@ export default defineRule({
             const w = a.witness(open);
             if (!w) return;
             const place = catchAll ?? c.chain;
-            const entry = byPlace.get(place) ?? { chain: c.chain, families: [], example: a.describe(w, open) };
+            const entry = byPlace.get(place) ?? { chain: c.chain, rule: catchAll, families: [], example: a.describe(w, open) };
             if (!entry.families.includes(f)) entry.families.push(f);
             byPlace.set(place, entry);
           });
         }
       }
-      for (const [place, { chain, families, example }] of byPlace) {
-        const rule = 'conds' in place ? place : undefined;
+      for (const { chain, rule, families, example } of byPlace.values()) {
         const at = rule ? rule.at : chainAnchor(chain);
         if (!at) continue;
         const end = rule ? `its final unconditional ACCEPT (line ${rule.at.span.start.line})` : 'the ACCEPT policy';

@@ -81,7 +81,7 @@ const CONFIGURATION_WORDS = new Set([
 ]);
 
 /** The words of a key, split on `_ - .` and camelCase, lower-cased. */
-export function keyWords(key: string): string[] {
+function keyWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .split(/[\s_.-]+/)

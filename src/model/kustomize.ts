@@ -34,7 +34,6 @@ const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^(github\.com|gitlab\.com|bitbucket\.org
 
 interface Kustomization {
   dir: string;
-  file: string;
   namespace: string | undefined;
   /** `namePrefix` / `nameSuffix`. */
   rename: Rename | undefined;
@@ -229,7 +228,7 @@ export class KustomizeGraph {
       const rel = dir === '.' ? name : `${dir}/${name}`;
       const text = this.repository.read(rel);
       if (text === undefined) continue;
-      found = parseKustomization(dir, rel, text);
+      found = parseKustomization(dir, text);
       if (found) for (const patch of found.patchFiles) found.deletes.push(...deletionsIn(this.repository.read(patch) ?? ''));
       found?.deletes.sort();
       break;
@@ -252,14 +251,13 @@ function contextKey(c: KustomizeContext): string {
   ]);
 }
 
-function parseKustomization(dir: string, file: string, text: string): Kustomization | null {
+function parseKustomization(dir: string, text: string): Kustomization | null {
   const parsed = parseYamlStream(text);
   const doc = parsed.docs[0];
   if (!parsed.ok || !isPlainObject(doc)) return null;
   const local = (item: string): string => path.posix.normalize(path.posix.join(dir, item)).replace(/\/$/, '');
   const k: Kustomization = {
     dir,
-    file,
     namespace: typeof doc['namespace'] === 'string' && doc['namespace'] ? doc['namespace'] : undefined,
     rename:
       typeof doc['namePrefix'] === 'string' || typeof doc['nameSuffix'] === 'string'

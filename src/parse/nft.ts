@@ -468,7 +468,6 @@ const STATEMENT_KEYWORDS = new Set([
   'vxlan',
   'geneve',
   'gre',
-  'ct',
   'tunnel',
   'xfrm',
   'last',
