@@ -1,5 +1,5 @@
 import type { SpanLocation } from '../core/location.js';
-import { FAMILIES, ROUTABLE, LOOPBACK, familyMax, parseIPv4, parseIPv6, type Family } from '../core/ip.js';
+import { FAMILIES, ROUTABLE, LOOPBACK, parseIPv4, parseIPv6, type Family } from '../core/ip.js';
 import { Iv, type Intervals } from '../core/intervals.js';
 import { ctSet, type CtState } from '../core/protocols.js';
 import type { SensitivePort } from '../core/config.js';
@@ -40,6 +40,8 @@ export interface HookChainRun {
 /** A chain's outcome plus the rules that accepted or dropped some packet, in evaluation order. */
 interface ChainPass extends ChainEval {
   decided: FwRule[];
+  /** Packets a queue verdict may hand to user space (whose verdict nsl-lint cannot know). */
+  queued: PacketSet;
 }
 
 export interface HookRun {
@@ -105,19 +107,39 @@ function onInputPath(hook: Hook): boolean {
   return hook === 'ingress' || hook === 'prerouting' || hook === 'input';
 }
 
-/** A base chain whose packets have no output interface yet. */
-function beforeRouting(chain: FwChain): boolean {
-  return chain.hook !== undefined && onInputPath(chain.hook);
+/** Conntrack attaches its entry at this priority of prerouting (and output). */
+const CONNTRACK_PRIORITY = -200;
+
+/**
+ * Where on a packet's way a chain runs, as flags. Before routing a packet has no output
+ * interface; before conntrack it has no conntrack entry, so every state match sees
+ * "invalid" (netdev ingress, and prerouting/output chains below priority -200: iptables raw).
+ */
+type Stage = number;
+const BEFORE_ROUTING = 1;
+const BEFORE_CONNTRACK = 2;
+
+function hookStage(hook: Hook, priority: number): Stage {
+  const early = hook === 'ingress' || ((hook === 'prerouting' || hook === 'output') && priority < CONNTRACK_PRIORITY);
+  return (onInputPath(hook) ? BEFORE_ROUTING : 0) | (early ? BEFORE_CONNTRACK : 0);
 }
+
+/** The stage of a base chain. */
+function chainStage(chain: FwChain): Stage {
+  return chain.hook === undefined ? 0 : hookStage(chain.hook, chain.priority);
+}
+
+/** Conntrack's state for a packet it has not seen yet. */
+const UNTRACKED_STATE = ctSet(['invalid']);
 
 export class RulesetAnalysis {
   /** One name per class of interfaces the ruleset's names and wildcards tell apart (see `interfaceClasses`). */
   readonly ifaces: string[];
   private readonly privateIfs: string[];
-  private readonly matchCache = new Map<FwRule, PacketSet>();
-  private readonly inputMatchCache = new Map<FwRule, PacketSet>();
-  /** Hooks whose base chains reach each chain through jumps and gotos (built on first use). */
-  private reachingHooks: Map<FwChain, Set<Hook>> | undefined;
+  /** What each rule selects, per stage. */
+  private readonly matchCache = new Map<Stage, Map<FwRule, PacketSet>>();
+  /** The stages of the base chains that reach each chain through jumps and gotos (built on first use). */
+  private reachingStages: Map<FwChain, Set<Stage>> | undefined;
   private readonly hookCache = new Map<string, HookRun>();
   private readonly chainsByTable = new Map<string, Map<string, FwChain>>();
   private readonly ruleTable = new Map<FwRule, FwChain>();
@@ -178,11 +200,11 @@ export class RulesetAnalysis {
 
   /**
    * The packets a rule's conditions select (matches nsl-lint cannot evaluate are ignored: an
-   * over-approximation). `inputPath`: the rule is evaluated on the way in (prerouting, input,
-   * ingress), where a packet has no output interface yet.
+   * over-approximation), at a stage of the packet's way (see `Stage`).
    */
-  match(rule: FwRule, inputPath = false): PacketSet {
-    const cache = inputPath ? this.inputMatchCache : this.matchCache;
+  match(rule: FwRule, stage: Stage = 0): PacketSet {
+    let cache = this.matchCache.get(stage);
+    if (!cache) this.matchCache.set(stage, (cache = new Map()));
     const cached = cache.get(rule);
     if (cached) return cached;
     const families = chainFamilies(this.ruleTable.get(rule));
@@ -212,7 +234,7 @@ export class RulesetAnalysis {
             break;
           case 'oif':
             // Before routing there is no output interface: `-o`/`oif` never matches, its negation always does.
-            if (inputPath) {
+            if (stage & BEFORE_ROUTING) {
               if (!c.negate) empty = true;
               break;
             }
@@ -222,6 +244,12 @@ export class RulesetAnalysis {
             set(c.dim, this.ifSet(c.names), c.negate);
             break;
           case 'ct':
+            // Before conntrack every packet is "invalid" to a state match, whatever it will be later.
+            if (stage & BEFORE_CONNTRACK) {
+              const seesInvalid = Iv.intersect(ctSet(c.states), UNTRACKED_STATE).length > 0;
+              if (seesInvalid === c.negate) empty = true;
+              break;
+            }
             set('ct', ctSet(c.states), c.negate);
             break;
         }
@@ -272,15 +300,16 @@ export class RulesetAnalysis {
    * a match nsl-lint does not model may or may not take a packet: its verdict is recorded
    * and the packet also goes on to the next rule.
    */
-  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number, inputPath: boolean): ChainPass {
+  private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number, stage: Stage): ChainPass {
     let remaining = input;
     let accept = PacketSet.EMPTY;
     let drop = PacketSet.EMPTY;
     let ret = PacketSet.EMPTY;
+    let queued = PacketSet.EMPTY;
     const decided: ChainPass['decided'] = [];
     for (const rule of chain.rules) {
       if (remaining.isEmpty) break;
-      const m = this.match(rule, inputPath);
+      const m = this.match(rule, stage);
       const hit = remaining.intersect(m);
       if (hit.isEmpty) continue;
       reach.set(rule, (reach.get(rule) ?? PacketSet.EMPTY).union(hit));
@@ -299,15 +328,19 @@ export class RulesetAnalysis {
         case 'return':
           ret = ret.union(hit);
           break;
+        case 'queue':
+          queued = queued.union(hit);
+          break;
         case 'continue':
           continue;
         case 'jump':
         case 'goto': {
           const target = this.target(chain, v.chain);
           if (!target || depth > 32) continue;
-          const sub = this.evalChain(target, hit, reach, depth + 1, inputPath);
+          const sub = this.evalChain(target, hit, reach, depth + 1, stage);
           accept = accept.union(sub.accept);
           drop = drop.union(sub.drop);
+          queued = queued.union(sub.queued);
           decided.push(...sub.decided);
           if (v.kind === 'goto') ret = ret.union(sub.ret);
           else if (certain) {
@@ -320,7 +353,7 @@ export class RulesetAnalysis {
       // Accepted, dropped, returned, or (`queue`) handed to user space: neither accepted nor dropped here.
       if (certain) remaining = remaining.subtract(m);
     }
-    return { accept, drop, ret: ret.union(remaining), decided };
+    return { accept, drop, ret: ret.union(remaining), decided, queued };
   }
 
   /** Evaluate a hook for one family over every packet (computed once per ruleset). */
@@ -339,19 +372,21 @@ export class RulesetAnalysis {
    * on to the next; dropped by any, it is gone; what a chain does not decide meets its
    * policy. `passLater` (what every later chain accepts) is computed on request only.
    */
-  private runHook(f: Family, hook: Hook, start: PacketSet, withPassLater: boolean): HookRun & { decided: ChainPass['decided'] } {
+  private runHook(f: Family, hook: Hook, start: PacketSet, withPassLater: boolean): HookRun & Pick<ChainPass, 'decided' | 'queued'> {
     const reach = new Map<FwRule, PacketSet>();
     const runs: HookChainRun[] = [];
     const decided: ChainPass['decided'] = [];
     let input = start;
     let dropped = PacketSet.EMPTY;
+    let queued = PacketSet.EMPTY;
     for (const chain of this.hookChains(f, hook)) {
       const own = new Map<FwRule, PacketSet>();
       // An ingress chain sees only the packets of its devices; the others pass it by.
       const [seen, bypass] = this.onDevices(chain, input);
-      const ev = this.evalChain(chain, seen, own, 0, beforeRouting(chain));
+      const ev = this.evalChain(chain, seen, own, 0, chainStage(chain));
       for (const [r, set] of own) reach.set(r, (reach.get(r) ?? PacketSet.EMPTY).union(set));
       decided.push(...ev.decided);
+      queued = queued.union(ev.queued);
       const accepted = (policyAccepts(chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
       dropped = dropped.union(ev.drop).union(policyAccepts(chain) ? PacketSet.EMPTY : ev.ret);
       runs.push({
@@ -370,13 +405,13 @@ export class RulesetAnalysis {
         let pass = this.universe(f);
         for (const later of runs.slice(i + 1)) {
           const [seen, bypass] = this.onDevices(later.chain, pass);
-          const ev = this.evalChain(later.chain, seen, new Map(), 0, beforeRouting(later.chain));
+          const ev = this.evalChain(later.chain, seen, new Map(), 0, chainStage(later.chain));
           pass = (policyAccepts(later.chain) ? ev.accept.union(ev.ret) : ev.accept).union(bypass);
         }
         (runs[i] as HookChainRun).passLater = pass;
       }
     }
-    return { family: f, hook, chains: runs, accepted: input, dropped, reach, decided };
+    return { family: f, hook, chains: runs, accepted: input, dropped, reach, decided, queued };
   }
 
   /**
@@ -387,8 +422,9 @@ export class RulesetAnalysis {
     const run = this.runHook(p.family, hook, PacketSet.of([packetBox(p)]), false);
     const accepted = !run.accepted.isEmpty;
     const dropped = !run.dropped.isEmpty;
-    // Both: a match nsl-lint does not model decides; neither: a queue verdict sent it to user space.
-    if (accepted === dropped) return { verdict: 'unknown' };
+    // Both: a match nsl-lint does not model decides. A queue verdict on any of its possible
+    // ways hands the packet to user space, whose verdict is not in the ruleset.
+    if (accepted === dropped || !run.queued.isEmpty) return { verdict: 'unknown' };
     if (dropped) {
       const rule = run.decided.find((r) => isDrop(r.verdict));
       if (rule) return { verdict: 'drop', by: { rule } };
@@ -412,15 +448,15 @@ export class RulesetAnalysis {
     const out: Cover[] = [];
     // Verdicts that end the chain for the packets they take (a queue sends them to user space).
     const decides = (v: Verdict): boolean => v.kind !== 'continue' && v.kind !== 'jump';
-    const inputPath = this.onInputPathOnly(chain);
+    const stage = this.commonStage(chain);
     chain.rules.forEach((rule, i) => {
-      const m = this.match(rule, inputPath);
+      const m = this.match(rule, stage);
       if (m.isEmpty) return;
       let covered = PacketSet.EMPTY;
       const covering: FwRule[] = [];
       for (const earlier of chain.rules.slice(0, i)) {
         if (!this.certain(earlier) || !decides(earlier.verdict)) continue;
-        const part = this.match(earlier, inputPath).intersect(m).subtract(covered);
+        const part = this.match(earlier, stage).intersect(m).subtract(covered);
         if (part.isEmpty) continue;
         covering.push(earlier);
         covered = covered.union(part);
@@ -440,31 +476,43 @@ export class RulesetAnalysis {
     return [seen, input.subtract(seen)];
   }
 
-  /** Whether every base chain that reaches a chain (through jumps and gotos) is on the way in. */
-  private onInputPathOnly(chain: FwChain): boolean {
-    if (!this.reachingHooks) {
-      const reaching = new Map<FwChain, Set<Hook>>();
-      const visit = (c: FwChain, hook: Hook): void => {
-        let hooks = reaching.get(c);
-        if (!hooks) reaching.set(c, (hooks = new Set()));
-        if (hooks.has(hook)) return;
-        hooks.add(hook);
+  /**
+   * What holds wherever a chain runs: the stage flags shared by every base chain that reaches
+   * it through jumps and gotos (none for a chain nothing reaches).
+   */
+  private commonStage(chain: FwChain): Stage {
+    if (!this.reachingStages) {
+      const reaching = new Map<FwChain, Set<Stage>>();
+      const visit = (c: FwChain, stage: Stage): void => {
+        let stages = reaching.get(c);
+        if (!stages) reaching.set(c, (stages = new Set()));
+        if (stages.has(stage)) return;
+        stages.add(stage);
         for (const r of c.rules) {
           const target = r.verdict.kind === 'jump' || r.verdict.kind === 'goto' ? this.target(c, r.verdict.chain) : undefined;
-          if (target) visit(target, hook);
+          if (target) visit(target, stage);
         }
       };
-      for (const t of this.ruleset.tables) for (const c of t.chains) if (c.hook) visit(c, c.hook);
-      this.reachingHooks = reaching;
+      for (const t of this.ruleset.tables) for (const c of t.chains) if (c.hook) visit(c, chainStage(c));
+      this.reachingStages = reaching;
     }
-    const hooks = [...(this.reachingHooks.get(chain) ?? [])];
-    return hooks.length > 0 && hooks.every(onInputPath);
+    const stages = [...(this.reachingStages.get(chain) ?? [])];
+    return stages.length ? stages.reduce((a, b) => a & b) : 0;
   }
 
-  /** A packet in words; the destination address is left out when the set allows any. */
+  /**
+   * A packet in words, naming what a probe needs to stand for the set: the destination
+   * address and the source port only where the set, with the packet's other values fixed,
+   * does not admit every value (a prerouting rule may require one destination).
+   */
   describe(p: Packet, set?: PacketSet): string {
-    const anyDst = set !== undefined && Iv.equal(set.project('dst'), Iv.of(0n, familyMax(p.family)));
-    return describePacket(p, (i) => this.ifName(i), anyDst);
+    if (!set) return describePacket(p, (i) => this.ifName(i));
+    const free = (dim: Dim): boolean => {
+      const box = [...packetBox(p)];
+      box[D[dim]] = universeBox(p.family, this.ifaces.length)[D[dim]] ?? [];
+      return PacketSet.of([box]).subsetOf(set);
+    };
+    return describePacket(p, (i) => this.ifName(i), { dst: free('dst'), sport: free('sport') });
   }
 
   /** A packet of the set, preferring readable values (routable examples, ephemeral source ports). */

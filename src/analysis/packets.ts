@@ -206,10 +206,20 @@ export function boxContains(b: Box, p: Packet): boolean {
   return b.every((d, i) => Iv.subset(point[i] ?? [], d));
 }
 
-export function describePacket(p: Packet, ifName: (i: number) => string, anyDst = false): string {
+/**
+ * A packet in words. `free` names the fields whose value does not matter (the set the packet
+ * stands for admits any value there): a free destination is left out; the source port is
+ * named only when it is not free.
+ */
+export function describePacket(
+  p: Packet,
+  ifName: (i: number) => string,
+  free: { dst?: boolean; sport?: boolean } = { sport: true },
+): string {
+  const withPorts = p.proto === 6 || p.proto === 17 || p.proto === 132;
   const proto = PROTOCOL_NAMES[p.proto] ?? `protocol ${p.proto}`;
-  const ports = p.proto === 6 || p.proto === 17 || p.proto === 132 ? `port ${p.dport}` : '';
-  const dst = formatIp(p.family, p.dst);
-  const to = anyDst ? (ports ? ` to ${ports}` : '') : ` to ${dst}${ports ? ` ${ports}` : ''}`;
-  return `${proto} from ${formatIp(p.family, p.src)}${to} on ${ifName(p.iif)}${p.ct !== 'new' ? ` (${p.ct})` : ''}`;
+  const ports = withPorts ? `port ${p.dport}` : '';
+  const from = `${formatIp(p.family, p.src)}${withPorts && !free.sport ? ` port ${p.sport}` : ''}`;
+  const to = free.dst ? (ports ? ` to ${ports}` : '') : ` to ${formatIp(p.family, p.dst)}${ports ? ` ${ports}` : ''}`;
+  return `${proto} from ${from}${to} on ${ifName(p.iif)}${p.ct !== 'new' ? ` (${p.ct})` : ''}`;
 }

@@ -564,6 +564,8 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation, restoreTa
   const push = (cond: Cond): void => {
     conds.push(cond);
   };
+  /** Conditions from the protocol match's own `--sport`/`--dport` (not multiport's). */
+  const portOptionConds = new Set<Cond>();
   const pushArgs = (...texts: string[]): void => {
     ruleArgs.push(...(negate ? ['!'] : []), ...texts.map(renderArg));
   };
@@ -643,7 +645,9 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation, restoreTa
       case '--dport':
       case '--sport': {
         const v = take(a);
-        push({ dim: name === '--dport' ? 'dport' : 'sport', values: shared([portRange(v.text, v.at)]), negate });
+        const cond: Cond = { dim: name === '--dport' ? 'dport' : 'sport', values: shared([portRange(v.text, v.at)]), negate };
+        push(cond);
+        portOptionConds.add(cond);
         // Under `! -p tcp` the port bytes are read from whatever header follows.
         if (protoNegated) uncertain.push(`${name} with ! -p`);
         pushArgs(name, v.text);
@@ -869,6 +873,19 @@ function parseArgs(args: ArgList, family: Family, where: SpanLocation, restoreTa
   const kind = op === 'delete' ? (index !== undefined && conds.length === 0 && target === undefined ? 'delete-index' : 'delete-rule') : op;
   const illegal = ILLEGAL_OPTIONS[kind]?.find((o) => given.has(o));
   if (illegal) throw new IptError(`illegal option "${illegal}" with this command`, where);
+  // `! --sport A ! --dport B`: iptables-nft 1.8.9 joins both into one 4-byte comparison, true
+  // when either port differs; iptables-legacy needs both to differ. Which one runs is unknown.
+  const inverted = (dim: 'sport' | 'dport'): Cond | undefined =>
+    conds.find(
+      (x) => portOptionConds.has(x) && x.dim === dim && x.negate && x.values.length === 1 && x.values[0]?.[0] === x.values[0]?.[1],
+    );
+  const invertedSport = inverted('sport');
+  const invertedDport = inverted('dport');
+  if (invertedSport && invertedDport) {
+    conds.splice(conds.indexOf(invertedSport), 1);
+    conds.splice(conds.indexOf(invertedDport), 1);
+    uncertain.push('! --sport with ! --dport (read differently by iptables-nft and iptables-legacy)');
+  }
   // Exact-size copies: pushed arrays keep spare room, for each of maybe a million rules.
   const rule: IptRuleSpec = { conds: conds.slice(), goto: isGoto, uncertain: uncertain.slice(), args: ruleArgs.slice() };
   if (target !== undefined) rule.target = target;

@@ -1144,7 +1144,10 @@ export class NftReader {
             else {
               // ct state is a bitmask: `established,related` needs no braces.
               const v = p.value();
-              if (!this.useSet(r, v, table, 'ct', { dim: 'ct', states: [], negate: v.negate }))
+              // `!= a,b` without braces: nft 1.0.6 compares the state with the bits' sum, which
+              // no packet's single state bit equals (always true); later nft tests "neither".
+              if (v.negate && v.list) uncertain.push('ct state != list (meaning depends on the nft version)');
+              else if (!this.useSet(r, v, table, 'ct', { dim: 'ct', states: [], negate: v.negate }))
                 conds.push({ dim: 'ct', states: this.ctStates(v.toks), negate: v.negate });
             }
           } else {

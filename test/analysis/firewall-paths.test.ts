@@ -136,3 +136,140 @@ describe('queue verdicts', () => {
     ]);
   });
 });
+
+describe('a queue behind a rule that only may match', () => {
+  // `-f` (a later fragment) is not modelled: the accept may or may not take a packet.
+  const a = save(
+    [
+      '*filter',
+      ':INPUT DROP [0:0]',
+      '-A INPUT -p tcp --dport 22 -f -j ACCEPT',
+      '-A INPUT -p tcp --dport 22 -j NFQUEUE --queue-num 1',
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
+  it('gives no firm verdict: either the accept took it or user space decides', () => {
+    expect(judge(a, { dport: 22 })).toEqual({ verdict: 'unknown' });
+    expect(judge(a, { dport: 80 })).toEqual({ verdict: 'drop', by: 'policy INPUT' });
+  });
+});
+
+describe('conntrack state before conntrack runs', () => {
+  // raw PREROUTING (priority -300) runs before conntrack (-200): every packet is "invalid" there.
+  const a = save(
+    [
+      '*raw',
+      ':PREROUTING ACCEPT [0:0]',
+      '-A PREROUTING -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP', // 3
+      '-A PREROUTING -p tcp --dport 23 -m conntrack --ctstate INVALID -j DROP', // 4
+      '-A PREROUTING -p tcp --dport 24 -m conntrack ! --ctstate ESTABLISHED -j DROP', // 5
+      '-A PREROUTING -p tcp --dport 25 -m state --state INVALID -j ACCEPT', // 6
+      '-A PREROUTING -p tcp --dport 25 -j DROP', // 7
+      'COMMIT',
+      '*mangle',
+      ':PREROUTING ACCEPT [0:0]',
+      '-A PREROUTING -p tcp --dport 26 -m conntrack --ctstate INVALID -j DROP', // 11
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
+  it('a state match sees "invalid" for new, established and invalid packets alike', () => {
+    for (const ct of ['new', 'established', 'invalid'] as const) {
+      expect(judge(a, { dport: 22, ct })).toEqual({ verdict: 'accept', by: 'policy INPUT' });
+      expect(judge(a, { dport: 23, ct })).toEqual({
+        verdict: 'drop',
+        by: '-A PREROUTING -p tcp --dport 23 -m conntrack --ctstate INVALID -j DROP',
+      });
+      expect(judge(a, { dport: 24, ct })).toEqual({
+        verdict: 'drop',
+        by: '-A PREROUTING -p tcp --dport 24 -m conntrack ! --ctstate ESTABLISHED -j DROP',
+      });
+    }
+  });
+  it('after conntrack (mangle, priority -150) the packet has its own state', () => {
+    expect(judge(a, { dport: 26, ct: 'new' })).toEqual({ verdict: 'accept', by: 'policy INPUT' });
+    expect(judge(a, { dport: 26, ct: 'invalid' })).toEqual({
+      verdict: 'drop',
+      by: '-A PREROUTING -p tcp --dport 26 -m conntrack --ctstate INVALID -j DROP',
+    });
+  });
+  it('rules that match every packet there cover the rules after them; rules that match none cover nothing', () => {
+    expect(a.covered(chainNamed(a, 'PREROUTING', 'raw')).map((c) => c.rule.at.span.start.line)).toEqual([7]);
+  });
+});
+
+describe('stages of a user chain and of the output hook', () => {
+  it('a queue in a jumped-to chain, behind a rule that only may accept, leaves the verdict open', () => {
+    const a = save(
+      [
+        '*filter',
+        ':INPUT DROP [0:0]',
+        ':to-queue - [0:0]',
+        '-A INPUT -p tcp --dport 22 -f -j ACCEPT',
+        '-A INPUT -p tcp --dport 22 -j to-queue',
+        '-A to-queue -j NFQUEUE --queue-num 1',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    expect(judge(a, { dport: 22 })).toEqual({ verdict: 'unknown' });
+  });
+
+  it('a chain reached both before and after conntrack is judged with real states', () => {
+    const a = save(
+      [
+        '*raw',
+        ':PREROUTING ACCEPT [0:0]',
+        ':shared - [0:0]',
+        '-A PREROUTING -p tcp --dport 22 -j shared',
+        '-A shared -m conntrack --ctstate INVALID -j ACCEPT',
+        '-A shared -j DROP',
+        'COMMIT',
+        '*filter',
+        ':INPUT ACCEPT [0:0]',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    // Reached only from raw PREROUTING: every packet is "invalid" there, so the DROP is covered.
+    expect(a.covered(chainNamed(a, 'shared', 'raw')).map((c) => c.rule.text)).toEqual(['-A shared -j DROP']);
+    expect(judge(a, { dport: 22, ct: 'new' })).toEqual({ verdict: 'accept', by: 'policy INPUT' });
+    const b = nft(
+      file(
+        'table inet t {',
+        '  chain early {',
+        '    type filter hook prerouting priority -300; policy accept;',
+        '    tcp dport 22 jump shared',
+        '  }',
+        '  chain late {',
+        '    type filter hook input priority 0; policy accept;',
+        '    tcp dport 22 jump shared',
+        '  }',
+        '  chain shared {',
+        '    ct state invalid accept',
+        '    drop',
+        '  }',
+        '}',
+      ),
+    );
+    // Also reached after conntrack: there a new packet is not invalid, so the drop still decides.
+    expect(b.covered(chainNamed(b, 'shared'))).toEqual([]);
+    expect(judge(b, { dport: 22, ct: 'new' }).verdict).toEqual('drop');
+  });
+
+  it('raw OUTPUT runs before conntrack too', () => {
+    const a = save(
+      [
+        '*raw',
+        ':OUTPUT ACCEPT [0:0]',
+        '-A OUTPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j DROP',
+        '-A OUTPUT -p tcp --dport 23 -m conntrack --ctstate INVALID -j DROP',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    expect(judge(a, { dport: 22 }, 'output')).toEqual({ verdict: 'accept', by: 'policy OUTPUT' });
+    expect(judge(a, { dport: 23 }, 'output').verdict).toEqual('drop');
+  });
+});

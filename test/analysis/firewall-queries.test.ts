@@ -522,6 +522,21 @@ describe('witness and describe', () => {
     expect(a.describe(p6)).toEqual('tcp from 2600::1 to 2001:db8::1 port 443 on eth0');
     expect(a.describe(p6, a.universe(6))).toEqual('tcp from 2600::1 to port 443 on eth0');
   });
+
+  it('describe: a destination the set needs jointly with the source is named', () => {
+    // Every destination occurs in the set, but only 10.0.0.0/8 together with 1.2.3.4.
+    const set = region(a, 4, { src: cidr('1.2.3.4/32'), dst: cidr('10.0.0.0/8') }, { src: cidr('5.6.7.8/32') });
+    expect(a.describe(packet(a, { dport: 22 }), set)).toEqual('tcp from 1.2.3.4 to 10.0.0.1 port 22 on eth0');
+    expect(a.describe(packet(a, { src: '5.6.7.8', dport: 22 }), set)).toEqual('tcp from 5.6.7.8 to port 22 on eth0');
+  });
+
+  it('describe: the source port is named only when the set needs it', () => {
+    const p = packet(a, { dport: 22 });
+    expect(a.describe({ ...p, sport: 1000 }, region(a, 4, { sport: range(1000, 2000) }))).toEqual(
+      'tcp from 1.2.3.4 port 1000 to port 22 on eth0',
+    );
+    expect(a.describe(p, a.universe(4))).not.toContain('port 40000');
+  });
 });
 
 describe('what the analysis of a hook says about the world', () => {

@@ -347,8 +347,14 @@ describe('describePacket', () => {
   });
 
   it('any destination: the address is left out, the port kept', () => {
-    expect(describePacket(p({}), names, true)).toEqual('tcp from 1.2.3.4 to port 22 on eth0');
-    expect(describePacket(p({ proto: 1 }), names, true)).toEqual('icmp from 1.2.3.4 on eth0');
+    expect(describePacket(p({}), names, { dst: true, sport: true })).toEqual('tcp from 1.2.3.4 to port 22 on eth0');
+    expect(describePacket(p({ proto: 1 }), names, { dst: true, sport: true })).toEqual('icmp from 1.2.3.4 on eth0');
+  });
+
+  it('a source port that matters is named after the source address', () => {
+    expect(describePacket(p({ sport: 1000 }), names, { dst: true, sport: false })).toEqual('tcp from 1.2.3.4 port 1000 to port 22 on eth0');
+    // ICMP has no ports to name.
+    expect(describePacket(p({ proto: 1 }), names, { sport: false })).toEqual('icmp from 1.2.3.4 to 10.0.0.1 on eth0');
   });
 
   it('IPv6 addresses are written compressed', () => {

@@ -36,18 +36,7 @@ import { runScript, scriptCommands } from './kernel-interp.js';
  * `npm test` leaves them out, `npm run fuzz:kernel` keeps them. Remove a line when the fix
  * for it lands (the fixed-seed test then covers the construct).
  */
-export const KNOWN_GAPS: Partial<Record<Construct, string>> = {
-  'ct-before-conntrack':
-    'before conntrack (raw PREROUTING, nft priority < -200) the kernel sees ct state "invalid"; nsl-lint uses the packet\'s state',
-  'nft-ct-negated-list':
-    'nft 1.0.6 compiles `ct state != a,b` to "state value != a|b" (true for every packet); nsl-lint reads "not a and not b"',
-  'early-dst':
-    'a host-port-open-to-world witness "to port P" (any destination) omits the destination a PREROUTING rule requires; the kernel drops it there',
-  sport: 'a host-port-open-to-world witness does not name the source port it needs (`! --sport 1024:65535`, `--sport 1000:2000`)',
-  frag: 'an uncertain rule (`-f`) that accepts, followed by NFQUEUE, gives a firm "accept"; the kernel queues the packet',
-  'nft-queue':
-    'not seen by the kernel of the machine this was written on (no nft_queue); nft `th` rules are uncertain today and hit the same uncertain-accept-before-queue case as `frag`',
-};
+export const KNOWN_GAPS: Partial<Record<Construct, string>> = {};
 
 /** Constructs the kernel of this machine cannot load (a missing module), with the reason. */
 export function unsupportedConstructs(): Partial<Record<Construct, string>> {

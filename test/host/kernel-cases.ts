@@ -99,6 +99,13 @@ export const CASES: KernelCase[] = [
     probe: tcp(22),
     kernel: 'accept',
   },
+  {
+    name: 'iptables-nft 1.8.9 reads `! --sport A ! --dport B` as "either port differs" (iptables-legacy: both)',
+    construct: 'sport',
+    files: v4('*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -p tcp ! --sport 40000 ! --dport 8080 -j DROP'),
+    probe: tcp(22),
+    kernel: 'drop',
+  },
 ];
 
 export interface CaseResult {

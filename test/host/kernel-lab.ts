@@ -60,9 +60,12 @@ export interface Exec {
 const ALLOWED_IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 export const isUsableIfname = (n: string): boolean => ALLOWED_IFNAME.test(n) && n !== 'lo' && !/^c\d+$/.test(n);
 
-/** A GRE probe's first two header bytes (its "source port") must not say version 1: PPTP is tracked apart. */
+/**
+ * A GRE probe's first two header bytes (its "source port") must not say version 1: PPTP is
+ * tracked apart. Version 2 instead (never 0: a probe port is at least 1).
+ */
 export function greSport(sport: number): number {
-  return (sport & 7) === 1 ? sport ^ 1 : sport;
+  return (sport & 7) === 1 ? sport ^ 3 : sport;
 }
 
 /** Gateway addresses of the client's routes: neighbours with the server end's MAC address. */

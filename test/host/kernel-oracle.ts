@@ -144,14 +144,14 @@ export function nslVerdicts(a: RulesetAnalysis, p: LabProbe, patterns: readonly 
   return oifs.map((o) => a.verdict('input', { ...base, oif: o }));
 }
 
-/** `e.g. tcp from 1.2.3.4 to port 22 on eth0`, `… to 10.0.0.1 port 22 on eth0 (established)`. */
+/** `e.g. tcp from 1.2.3.4 to port 22 on eth0`, `… from 1.2.3.4 port 1000 to 10.0.0.1 port 22 on eth0 (established)`. */
 export function parseWitness(
   message: string,
-): { proto: string; src: string; dst?: string; dport: number; iif: string; ct: string } | undefined {
-  const m = /e\.g\. (\S+) from (\S+) to (?:(\S+) )?port (\d+) on (\S+?)(?: \((\w+)\))?(?:[.,;)]?(?: |$))/.exec(message);
+): { proto: string; src: string; sport?: number; dst?: string; dport: number; iif: string; ct: string } | undefined {
+  const m = /e\.g\. (\S+) from (\S+) (?:port (\d+) )?to (?:(\S+) )?port (\d+) on (\S+?)(?: \((\w+)\))?(?:[.,;)]?(?: |$))/.exec(message);
   if (!m) return undefined;
-  const out = { proto: m[1] as string, src: m[2] as string, dport: Number(m[4]), iif: m[5] as string, ct: m[6] ?? 'new' };
-  return m[3] ? { ...out, dst: m[3] } : out;
+  const out = { proto: m[1] as string, src: m[2] as string, dport: Number(m[5]), iif: m[6] as string, ct: m[7] ?? 'new' };
+  return { ...out, ...(m[3] ? { sport: Number(m[3]) } : {}), ...(m[4] ? { dst: m[4] } : {}) };
 }
 
 const CLAIM_RULES = new Set(['host-port-open-to-world', 'host-rule-shadowed', 'host-rule-redundant']);
@@ -373,6 +373,7 @@ function witnessProbe(a: RulesetAnalysis, f: Finding, patterns: readonly string[
   if (!w) return `${where}: no witness in the message`;
   if (!isUsableIfname(w.iif)) return `${where}: the witness arrives on ${w.iif}, which a lab cannot create`;
   if (w.ct !== 'new') return `${where}: the witness is not a new connection`;
+  if (w.sport === 0 || w.dport === 0) return `${where}: the witness needs port 0, which a probe cannot use`;
   const proto = w.proto === 'tcp' ? 6 : w.proto === 'udp' ? 17 : undefined;
   if (proto === undefined) return `${where}: witness protocol ${w.proto}`;
   const family = (parseIp(w.src)?.family ?? 4) as Family;
@@ -381,7 +382,8 @@ function witnessProbe(a: RulesetAnalysis, f: Finding, patterns: readonly string[
     proto,
     src: w.src,
     dst: w.dst ?? (DST_POOL[family][0] as string),
-    sport,
+    // A source port the message names is part of the claim; otherwise any will do.
+    sport: w.sport ?? sport,
     dport: w.dport,
     iif: w.iif,
   };

@@ -63,3 +63,41 @@ describe('a needed packet dropped by a rule in another table', () => {
     ]);
   });
 });
+
+describe('a witness names every field the kernel needs to accept it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-witness-'));
+  fs.writeFileSync(
+    path.join(dir, 'rules.v4'),
+    [
+      '*raw',
+      ':PREROUTING ACCEPT [0:0]',
+      // Only traffic to the node's own public address gets past prerouting.
+      '-A PREROUTING -i eth0 ! -d 198.51.100.7 -j DROP',
+      'COMMIT',
+      '*filter',
+      ':INPUT DROP [0:0]',
+      '-A INPUT -i lo -j ACCEPT',
+      '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+      '-A INPUT -p tcp --dport 22 -j ACCEPT',
+      // A rule for clients that connect from privileged source ports.
+      '-A INPUT -p tcp --sport 1:1023 --dport 6443 -j ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(dir, 'rules.v6'), ['*filter', ':INPUT DROP [0:0]', 'COMMIT', ''].join('\n'));
+  const { findings } = lint({ paths: ['.'], cwd: dir, root: dir, config: defaultConfig(), rules: RULES });
+  const messages = findings.filter((f) => f.ruleId === 'host-port-open-to-world').map((f) => f.message);
+
+  it('a destination that prerouting requires is named', () => {
+    expect(messages[0]).toEqual(
+      'Accepts tcp/22 (SSH) from any routable IPv4 address, e.g. tcp from 1.2.3.4 to 198.51.100.7 port 22 on eth0.',
+    );
+  });
+
+  it('a source port the rule requires is named', () => {
+    expect(messages[1]).toEqual(
+      'Accepts tcp/6443 (Kubernetes API server) from any routable IPv4 address, e.g. tcp from 1.2.3.4 port 1 to 198.51.100.7 port 6443 on eth0.',
+    );
+  });
+});

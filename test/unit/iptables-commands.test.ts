@@ -69,3 +69,25 @@ describe('matches nsl-lint does not model', () => {
     expect(findings).toEqual(['host-ipv6-unfiltered:2']);
   });
 });
+
+describe('both ports of a protocol match inverted', () => {
+  type R = { conds: { dim: string }[]; uncertain: string[] };
+  it('`! --sport A ! --dport B` only may match: iptables-nft and iptables-legacy read it differently', () => {
+    const { rules } = lintScript(['iptables -A INPUT -p tcp ! --sport 40000 ! --dport 8080 -j DROP']);
+    const [r] = rules as R[];
+    expect(r?.conds.map((c) => c.dim)).toEqual(['proto']);
+    expect(r?.uncertain).toEqual(['! --sport with ! --dport (read differently by iptables-nft and iptables-legacy)']);
+  });
+  it('one inverted port, or a range, is read exactly', () => {
+    const { rules } = lintScript([
+      'iptables -A INPUT -p tcp ! --sport 53 --dport 8080 -j DROP',
+      'iptables -A INPUT -p tcp ! --sport 1000:2000 ! --dport 8080 -j DROP',
+      'iptables -A INPUT -p udp --sport 53 --dport 8080 -j DROP',
+    ]);
+    expect((rules as R[]).map((r) => [r.conds.map((c) => c.dim), r.uncertain])).toEqual([
+      [['proto', 'sport', 'dport'], []],
+      [['proto', 'sport', 'dport'], []],
+      [['proto', 'sport', 'dport'], []],
+    ]);
+  });
+});

@@ -143,3 +143,19 @@ describe('nft queue ends evaluation with a verdict of its own', () => {
       expect(r?.uncertain).toEqual([]);
     });
 });
+
+describe('nft ct state', () => {
+  it('a list, a set and a negated single state are read as states', () => {
+    const [a, b, c] = rules(chain('    ct state established,related accept\n    ct state { new, invalid } drop\n    ct state != new drop'));
+    expect(conds(a)).toEqual(['ct established,related']);
+    expect(conds(b)).toEqual(['ct new,invalid']);
+    expect(conds(c)).toEqual(['!ct new']);
+    expect([a, b, c].map((r) => r?.uncertain)).toEqual([[], [], []]);
+  });
+  it('`!= a,b` without braces only may match: its meaning depends on the nft version that loads it', () => {
+    // nft 1.0.6 compiles it to `state != a|b` (true for every packet); later versions to "neither a nor b".
+    const [r] = rules(chain('    ct state != established,related drop'));
+    expect(conds(r)).toEqual([]);
+    expect(r?.uncertain).toEqual(['ct state != list (meaning depends on the nft version)']);
+  });
+});
