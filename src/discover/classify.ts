@@ -9,6 +9,8 @@ export type FileKind = 'manifest' | 'shell' | 'iptables-save' | 'nft' | 'wiregua
  */
 const FIREWALL_COMMAND =
   /(^|[\s;&|`(/"'=])(iptables|ip6tables|iptables-legacy|iptables-nft|ip6tables-legacy|ip6tables-nft|nft)(\s|$|["'`);&|])/m;
+/** `wg set …`: a script that configures WireGuard peers (read for the access rules). */
+const WG_SET = /(^|[\s;&|`(/"'])wg\s+set\s/m;
 const SAVE_TABLE = /^\s*\*(filter|nat|mangle|raw|security)\s*$/m;
 
 /**
@@ -51,7 +53,7 @@ export function kindByContent(relPath: string, text: string): FileKind | undefin
   if (/^#!.*\bnft\b.*-f/.test(firstLine)) return 'nft';
   const shellName = ext === '.sh' || ext === '.bash';
   const shellBang = /^#!.*\b(ba|da|k|z)?sh\b/.test(firstLine);
-  if ((shellName || shellBang) && FIREWALL_COMMAND.test(text)) return 'shell';
+  if ((shellName || shellBang) && (FIREWALL_COMMAND.test(text) || WG_SET.test(text))) return 'shell';
   if (ext === '' && SAVE_TABLE.test(firstStatement(text))) return 'iptables-save';
   return undefined;
 }

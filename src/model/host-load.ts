@@ -14,7 +14,7 @@ import { RepositoryReader } from '../discover/repository.js';
 import type { Model, ParseErrorRecord } from './model.js';
 import type { FwTable } from '../parse/netfilter.js';
 import { emptyHostModel, type HostModel, type Ruleset } from './firewall.js';
-import { loadAccess, wgSetPrivateKey } from './access.js';
+import { loadAccess, wgSetPeers, wgSetPrivateKey } from './access.js';
 
 /**
  * Parse the host firewall files of the model into rulesets, and fill `model.access` with
@@ -361,6 +361,7 @@ function applyScriptCommand(
     case 'wg': {
       const key = wgSetPrivateKey(cmd);
       if (key) model.access.wireguardKeys.push(key);
+      model.access.wireguardPeers.push(...wgSetPeers(cmd));
       return;
     }
   }

@@ -9,6 +9,8 @@ export interface ConfEntry {
   at: SpanLocation;
   /** Where the value starts. */
   valueAt: SpanLocation;
+  /** Which section header (counted from 1; 0 before any) the entry follows: repeated `[Peer]` sections differ. */
+  sectionNo?: number;
 }
 
 /**
@@ -26,12 +28,14 @@ export function parseWireGuard(file: string, text: string): ConfEntry[] {
   const index = new LineIndex(file, text);
   const out: ConfEntry[] = [];
   let section = '';
+  let sectionNo = 0;
   for (const { start, line } of lines(text)) {
     const hash = line.indexOf('#');
     const body = hash < 0 ? line : line.slice(0, hash).trimEnd();
     const sec = /^\s*\[([^\]]+)\]\s*$/.exec(body);
     if (sec) {
       section = (sec[1] as string).trim();
+      sectionNo++;
       continue;
     }
     const m = /^(\s*)([A-Za-z][A-Za-z0-9]*)\s*=\s*/.exec(body);
@@ -41,6 +45,7 @@ export function parseWireGuard(file: string, text: string): ConfEntry[] {
     const valueStart = start + body.indexOf(value, (m[1] as string).length + (m[2] as string).length);
     out.push({
       section,
+      sectionNo,
       key: m[2] as string,
       value,
       at: index.at(keyStart, start + line.length),

@@ -28,3 +28,11 @@ describe('a shell script is a firewall script when it calls a firewall command',
     expect(kindByContent('build.sh', '#!/bin/sh\nCONF=/etc/nftables.conf\n')).toBeUndefined();
   });
 });
+
+describe('a script that sets WireGuard peers is read too (for the access rules)', () => {
+  it('`wg set` makes it an input; other wg subcommands and words do not', () => {
+    expect(kindByContent('add-peer.sh', '#!/bin/sh\nwg set wg0 peer KEY allowed-ips 10.0.0.2/32\n')).toBe('shell');
+    expect(kindByContent('status.sh', '#!/bin/sh\nwg show wg0\n')).toBeUndefined();
+    expect(kindByContent('build.sh', '#!/bin/sh\necho "awg set up"\n')).toBeUndefined();
+  });
+});
