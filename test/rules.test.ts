@@ -6,11 +6,12 @@ import { SEVERITIES } from '../src/core/finding.js';
 import { renderRuleDocs } from '../src/report/rule-docs.js';
 import { collectExpectations, quietCases } from './support/expectations.js';
 import { fixtureRuleId } from './support/run-fixture.js';
+import { runCli } from './support/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
 const LAYER_PREFIXES = ['netpol', 'cni', 'mesh', 'edge', 'dns', 'secrets', 'host', 'access'];
-const META_RULES = ['parse-error', 'unknown-field'];
+const META_RULES = ['parse-error', 'unknown-field', 'suppression-invalid', 'suppression-unused'];
 
 describe('every rule follows the house rules', () => {
   const ids = RULES.map((r) => r.id);
@@ -68,3 +69,34 @@ describe('every rule follows the house rules', () => {
     expect(onDisk, 'rules/README.md is out of date: run `npm run docs`').toBe(renderRuleDocs(RULES));
   });
 });
+
+/**
+ * The catalogue in ../shared/RULES.md is the product specification: `--list-rules` (the
+ * registry it prints) implements it id for id. The catalogue sits beside the repository
+ * where it is developed and in CI; elsewhere this test says so and checks nothing.
+ */
+describe('the catalogue is implemented', () => {
+  const catalogue = path.resolve(ROOT, '../shared/RULES.md');
+  const present = fs.existsSync(catalogue);
+  it.runIf(present)('every rule id of ../shared/RULES.md is registered, and every registered rule is in it', () => {
+    const text = fs.readFileSync(catalogue, 'utf8');
+    // Rule rows start with the id in backquotes; the layer headings' rows (`netpol-`) are not rules.
+    const tableIds = [...text.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1] as string).filter((id) => !id.endsWith('-'));
+    const suppressionIds = [...text.matchAll(/`(suppression-[a-z-]+)`/g)].map((m) => m[1] as string);
+    const specified = [...new Set([...tableIds, ...suppressionIds])].sort();
+    const listed = runListRules();
+    expect(listed).toEqual(specified);
+  });
+  it.skipIf(present)('needs ../shared/RULES.md beside the repository', () => {});
+});
+
+/** The ids `nsl-lint --list-rules` prints, sorted. */
+function runListRules(): string[] {
+  const out = runCli(['--list-rules'], { cwd: ROOT });
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter((id) => id !== '')
+    .sort();
+}

@@ -13,11 +13,20 @@ export function isPlaceholder(value: unknown): boolean {
     /^\$\([\w.-]+\)$/.test(v) ||
     v.includes('{{') ||
     v.startsWith('ENC[') ||
+    SECRET_STORE_REFERENCE.test(v) ||
     PEM_PLACEHOLDER.test(v) ||
     /^(\/|~\/|\.\.?\/)[\w./-]*$/.test(v) ||
     OBVIOUS_PLACEHOLDER.test(v)
   );
 }
+
+/**
+ * A pointer into a secret store that a tool resolves at deploy or run time: bank-vaults
+ * (`vault:secret/data/db#password`), vals (`ref+vault://…`, `ref+awssecrets://…`), a
+ * `secretKeyRef`/`secretRef` naming a Kubernetes Secret, cloud secret-manager names.
+ */
+const SECRET_STORE_REFERENCE =
+  /^(vault:|ref\+[a-z0-9]+:\/\/|(secretKeyRef|secretRef|secret)[:/]|(azure)?keyvault:|arn:aws:(secretsmanager|ssm):|projects\/[^/\s]+\/secrets\/|@Microsoft\.KeyVault\()\S*$/i;
 
 /** Words people write where the real value goes. */
 const OBVIOUS_PLACEHOLDER =
@@ -94,4 +103,51 @@ export function isConfigurationKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[words.length - 1] ?? '';
   return CONFIGURATION_WORDS.has(last) || /^(enable|use|force|skip)[a-z]/i.test(key);
+}
+
+const SWITCH_WORDS = new Set(['enable', 'enabled', 'disable', 'disabled', 'use', 'force', 'skip', 'require', 'allow']);
+
+/** Last words that make a ConfigMap key name a credential. */
+const CREDENTIAL_WORDS = new Set(['password', 'passwd', 'secret', 'token', 'credentials']);
+
+/**
+ * A key that names a credential: its last word is `password`, `passwd`, `secret`, `token` or
+ * `credentials`, or it ends in `api_key`/`apikey`/`private_key` (`STRIPE_API_KEY`,
+ * `db.password`, `redisPassword`). Settings about a credential (`PASSWORD_MIN_LENGTH`,
+ * `TOKEN_ENDPOINT`, `secret_name`, `DB_PASSWORD_FILE`) end in another word.
+ */
+export function isCredentialKey(key: string): boolean {
+  const words = keyWords(key);
+  const last = words[words.length - 1] ?? '';
+  const lastTwo = words.slice(-2).join('_');
+  // `use_token`, `enableSecret`: a switch about a credential.
+  if (words.length > 1 && SWITCH_WORDS.has(words[0] ?? '')) return false;
+  return CREDENTIAL_WORDS.has(last) || last === 'apikey' || lastTwo === 'api_key' || last === 'privatekey' || lastTwo === 'private_key';
+}
+
+/** Switches and flags: a credential is never one of these words. */
+export function isFlagValue(value: string): boolean {
+  return /^(true|false|yes|no|on|off|enabled?|disabled?)$/i.test(value.trim());
+}
+
+/** A PEM private key block (RSA, EC, OpenSSH, PKCS#8, encrypted) with a real body. */
+export function holdsPrivateKey(value: string): boolean {
+  for (const m of value.matchAll(/-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----([\s\S]*?)-----END \1PRIVATE KEY-----/g)) {
+    if (!PEM_PLACEHOLDER.test(m[0])) return true;
+  }
+  return false;
+}
+
+/**
+ * The password of a URL with credentials (`postgres://user:pw@host/db`, `redis://:pw@host`),
+ * anywhere in the value; undefined when there is none or it is a placeholder or reference.
+ */
+export function urlPassword(value: string): string | undefined {
+  for (const m of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s/@]+)@[^\s/@]/gi)) {
+    const password = m[1] ?? '';
+    // `${DB_PASS}`, `$(DB_PASS)`, `%s`, `{{ .pass }}`: filled in by a tool, not written here.
+    if (isPlaceholder(password) || /^[$%]|\{\{/.test(password)) continue;
+    return password;
+  }
+  return undefined;
 }

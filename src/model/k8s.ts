@@ -1,3 +1,4 @@
+import type { PathLocation } from '../core/location.js';
 import type { Node } from './node.js';
 
 /** One Kubernetes object from the repository, with its resolved namespace. */
@@ -14,6 +15,11 @@ export interface Resource {
   metadata: Node | undefined;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /**
+   * Keys, as written, that the schema of a checked kind does not define (`unknown-field`).
+   * The API server drops them when it stores the object, so `root` is the object without them.
+   */
+  droppedFields?: readonly PathLocation[];
 }
 
 export const WORKLOAD_KINDS = new Set([
@@ -139,7 +145,26 @@ export function podTemplate(root: Node, kind: string): { meta: Node | undefined;
   return { meta: template?.get('metadata'), spec: template?.get('spec') };
 }
 
-/** `ns/name[Kind]`: how messages and maps name a workload. */
+/**
+ * The controller a Pod belongs to: its `ownerReferences` entry marked `controller: true`
+ * (a static Pod's Node is not a workload). A ReplicaSet stays itself: the Pod does not
+ * say which Deployment made it.
+ */
+export function podOwner(w: Workload): { kind: string; name: string } | undefined {
+  if (w.kind !== 'Pod') return undefined;
+  for (const ref of w.resource.metadata?.get('ownerReferences')?.items() ?? []) {
+    if (ref.get('controller')?.value !== true) continue;
+    // A reference without a kind (the API requires one) names no known kind: the Pod keeps its own.
+    const kind = ref.get('kind')?.str() || w.kind;
+    const name = ref.get('name')?.str();
+    if (!name || kind === 'Node') return undefined;
+    return { kind, name };
+  }
+  return undefined;
+}
+
+/** `ns/name[Kind]`: how messages and maps name a workload; a Pod is named after its owner. */
 export function workloadId(w: Workload): string {
-  return `${w.namespace}/${w.name}[${w.kind}]`;
+  const owner = podOwner(w);
+  return `${w.namespace}/${owner?.name ?? w.name}[${owner?.kind ?? w.kind}]`;
 }

@@ -9,6 +9,8 @@ import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
 import { loadHost } from './host-load.js';
 import { emptyAccessModel } from './access.js';
+import { collectSuppressions } from './suppressions.js';
+import { unknownFields, withoutFields } from './unknown-fields.js';
 import { KustomizeGraph, applyContext, namesOnTheWay, type KustomizeContext } from './kustomize.js';
 import {
   WORKLOAD_KINDS,
@@ -84,6 +86,7 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     notices,
     host: emptyHostModel(),
     access: emptyAccessModel(),
+    suppressions: collectSuppressions(files, resources),
   };
   for (const [name, why] of incomplete) {
     notices.push({
@@ -294,7 +297,10 @@ function isObject(node: Node): boolean {
   return typeof node.value['apiVersion'] === 'string' && typeof node.value['kind'] === 'string';
 }
 
-function toResource(file: string, root: Node, config: Config): Resource {
+function toResource(file: string, written: Node, config: Config): Resource {
+  // What the API server stores: a checked kind without the fields its schema does not define.
+  const dropped = unknownFields(written.value);
+  const root = dropped.length > 0 ? written.withValue(withoutFields(written.value, dropped)) : written;
   const apiVersion = root.get('apiVersion')?.str() ?? '';
   const kind = root.get('kind')?.str() ?? '';
   const metadata = root.get('metadata');
@@ -313,6 +319,7 @@ function toResource(file: string, root: Node, config: Config): Resource {
     metadata,
     labels: metadata?.get('labels')?.stringMap() ?? {},
     annotations: metadata?.get('annotations')?.stringMap() ?? {},
+    droppedFields: dropped.map((path) => ({ file: written.file, doc: written.doc, path: [...written.path, ...path], part: 'key' })),
   };
 }
 
@@ -327,7 +334,9 @@ function workloadsOf(resources: Resource[], notices: Notice[]): Workload[] {
     if (!WORKLOAD_KINDS.has(r.kind) || r.group === 'kustomize.config.k8s.io') continue;
     const workload = toWorkload(r);
     const containers = workload.podSpec?.get('containers')?.items() ?? [];
-    const complete = containers.length > 0 && (r.kind !== 'Pod' || containers.every((c) => c.get('image') !== undefined));
+    // A Pod a controller made (it names its owner) was read from a cluster, images or not: never a patch.
+    const owned = r.metadata?.get('ownerReferences')?.isSeq === true;
+    const complete = containers.length > 0 && (r.kind !== 'Pod' || owned || containers.every((c) => c.get('image') !== undefined));
     if (complete) out.push(workload);
     else
       notices.push({

@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import type { DocPath, PathLocation, Span } from '../core/location.js';
+import type { DocPath, Location, PathLocation, Span } from '../core/location.js';
 import type { Notice } from '../core/notice.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { HostModel } from './firewall.js';
@@ -51,6 +51,45 @@ export interface Model {
   host: HostModel;
   /** WireGuard and sshd configuration (filled with the host model). */
   access: AccessModel;
+  /** Suppression directives and annotations as written, in path order. */
+  suppressions: Suppression[];
+}
+
+/**
+ * A comment directive (`# nsl-lint-disable-… <rule-id> -- <reason>`) or an annotation
+ * (`ignore-check.nsl-lint.io/<rule-id>: <reason>`), as written. Which findings it silences,
+ * and whether it is valid or used, the engine decides after every rule has run.
+ */
+export interface Suppression {
+  /** The comment, or the annotation's key: where a finding about the suppression itself points. */
+  at: Location;
+  /** How it is written, for messages: `nsl-lint-disable-line`, or the annotation key. */
+  form: string;
+  ruleIds: string[];
+  /** Empty when none is given. */
+  reason: string;
+  /** One line of a file (undefined: past the end), a whole file, or an object's source range. */
+  scope:
+    { kind: 'line'; file: string; line: number | undefined } | { kind: 'file'; file: string } | { kind: 'object'; object: PathLocation };
+  /** Why it cannot be applied as written (it then silences nothing). */
+  problem?: string;
+}
+
+/** Why a suppression silences nothing (`suppression-invalid`). */
+export type SuppressionProblem =
+  | { kind: 'malformed'; detail: string }
+  | { kind: 'no-reason' }
+  | { kind: 'unknown-rule'; ruleId: string }
+  | { kind: 'not-suppressible'; ruleId: string };
+
+/**
+ * What the suppressions did in one run, computed by the engine once every other rule has
+ * reported; the rules that judge suppressions read it from their context.
+ */
+export interface SuppressionReview {
+  invalid: { suppression: Suppression; problem: SuppressionProblem }[];
+  /** A rule a valid suppression names, that ran, and of which it silenced no finding. */
+  unused: { suppression: Suppression; ruleId: string }[];
 }
 
 /** Resources of a kind, optionally restricted to API groups (`networking.k8s.io`, `security.istio.io`, …). */

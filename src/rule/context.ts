@@ -1,9 +1,13 @@
 import type { Notice } from '../core/notice.js';
-import type { Model } from '../model/model.js';
+import type { Model, SuppressionReview } from '../model/model.js';
 import type { Ruleset } from '../model/firewall.js';
 import { NetpolAnalysis } from '../analysis/netpol.js';
 import { DnsAnalysis } from '../analysis/dns.js';
+import { ClusterDnsAnalysis } from '../analysis/cluster-dns.js';
+import { RbacAnalysis } from '../analysis/rbac.js';
+import { MeshAnalysis } from '../analysis/mesh.js';
 import { RulesetAnalysis } from '../analysis/firewall.js';
+import { EdgeAnalysis } from '../analysis/edge.js';
 
 /**
  * What a rule's `check` receives: the model and the shared analyses over it. Each
@@ -16,10 +20,20 @@ export interface RuleContext {
   readonly netpol: NetpolAnalysis;
   /** Where pods send DNS queries and whether their egress reaches it. */
   readonly dns: DnsAnalysis;
+  /** The cluster DNS itself: its Services, workloads, ServiceAccounts and Corefile. */
+  readonly clusterDns: ClusterDnsAnalysis;
+  /** RBAC: roles, bindings, and what they grant a ServiceAccount. */
+  readonly rbac: RbacAnalysis;
+  /** Service mesh semantics: who is in the mesh, effective mTLS, which Istio policies apply. */
+  readonly mesh: MeshAnalysis;
   /** Every host ruleset with its packet-level analysis, in path order (up to the size the exact analysis handles). */
   readonly firewalls: readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[];
   /** The firewalls that manage the whole host (not fragments): what whole-firewall rules judge. */
   readonly wholeFirewalls: readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[];
+  /** Ingress controllers, TLS coverage, gateway listeners and load balancers at the edge. */
+  readonly edge: EdgeAnalysis;
+  /** What the suppressions did; set only for rules that judge them (`judgesSuppressions`), which run last. */
+  readonly suppressionReview?: SuppressionReview;
 }
 
 /**
@@ -31,6 +45,10 @@ export const MAX_EXACT_RULES = 1000;
 export class AnalysisContext implements RuleContext {
   private netpolAnalysis: NetpolAnalysis | undefined;
   private dnsAnalysis: DnsAnalysis | undefined;
+  private clusterDnsAnalysis: ClusterDnsAnalysis | undefined;
+  private rbacAnalysis: RbacAnalysis | undefined;
+  private meshAnalysis: MeshAnalysis | undefined;
+  private edgeAnalysis: EdgeAnalysis | undefined;
   private firewallAnalyses: { ruleset: Ruleset; analysis: RulesetAnalysis }[] | undefined;
 
   /** What the analyses could not do (a ruleset too large), for the run's notices. */
@@ -44,6 +62,22 @@ export class AnalysisContext implements RuleContext {
 
   get dns(): DnsAnalysis {
     return (this.dnsAnalysis ??= new DnsAnalysis(this.model, this.netpol));
+  }
+
+  get clusterDns(): ClusterDnsAnalysis {
+    return (this.clusterDnsAnalysis ??= new ClusterDnsAnalysis(this.model));
+  }
+
+  get rbac(): RbacAnalysis {
+    return (this.rbacAnalysis ??= new RbacAnalysis(this.model));
+  }
+
+  get mesh(): MeshAnalysis {
+    return (this.meshAnalysis ??= new MeshAnalysis(this.model));
+  }
+
+  get edge(): EdgeAnalysis {
+    return (this.edgeAnalysis ??= new EdgeAnalysis(this.model));
   }
 
   get firewalls(): readonly { ruleset: Ruleset; analysis: RulesetAnalysis }[] {
