@@ -7,6 +7,8 @@ import { copyKey, type Model } from '../model/model.js';
 import { YamlLocator } from '../parse/yaml.js';
 import type { RuleContext } from '../rule/context.js';
 import type { Report, Rule } from '../rule/rule.js';
+import { RULES } from '../../rules/index.js';
+import { applySuppressions } from './suppress.js';
 
 /** A rule as configured for this run. */
 export interface ActiveRule {
@@ -33,46 +35,106 @@ export function activeRules(rules: readonly Rule[], config: Config): ActiveRule[
  * Run every active rule over the model and locate what they report. Each rule runs in its
  * own error boundary: an exception becomes a notice naming the rule, and the other rules
  * still report.
+ *
+ * Suppressions are applied here, after the other rules and before the rules that judge them
+ * (`judgesSuppressions`): those receive the review (which suppression was invalid, which
+ * silenced nothing) through their context, so they stay pure functions like every rule.
+ * `known` lists every rule id a suppression may name (default: the registry and `rules`).
  */
-export function runRules(context: RuleContext, rules: readonly ActiveRule[]): { findings: Finding[]; notices: Notice[] } {
+export function runRules(
+  context: RuleContext,
+  rules: readonly ActiveRule[],
+  known?: ReadonlySet<string>,
+): { findings: Finding[]; notices: Notice[] } {
   const locator = new Locator(context.model);
   const findings: Finding[] = [];
   const notices: Notice[] = [];
   const seen = new Set<string>();
-  for (const { rule, severity } of rules) {
-    let reports: Report[];
-    try {
-      reports = [...rule.check(context)];
-    } catch (err) {
-      notices.push({
-        level: 'error',
-        message: `internal error in rule ${rule.id}: ${(err as Error)?.message ?? String(err)}; its findings are missing`,
-        internal: true,
-      });
-      continue;
+  const identities = new Map<Finding, string>();
+  const roots = objectRoots(context.model);
+  const run = (rulesToRun: readonly ActiveRule[], ruleContext: RuleContext): void => {
+    for (const { rule, severity } of rulesToRun) {
+      let reports: Report[];
+      try {
+        reports = [...rule.check(ruleContext)];
+      } catch (err) {
+        notices.push({
+          level: 'error',
+          message: `internal error in rule ${rule.id}: ${(err as Error)?.message ?? String(err)}; its findings are missing`,
+          internal: true,
+        });
+        continue;
+      }
+      for (const report of reports) {
+        const at = locator.resolve(report.at);
+        const key = `${rule.id}\0${at.file}\0${at.span.start.line}:${at.span.start.column}\0${report.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const finding: Finding = {
+          ruleId: rule.id,
+          severity,
+          message: report.message,
+          file: at.file,
+          span: at.span,
+          related: [
+            ...(report.related ?? []).map((r) => ({ ...locator.resolve(r.at), message: r.message })),
+            ...copiesOf(context.model, report.at, locator),
+          ],
+          fingerprint: '',
+        };
+        findings.push(finding);
+        identities.set(finding, `${objectIdentity(roots, report.at)}\0${report.message}`);
+      }
     }
-    for (const report of reports) {
-      const at = locator.resolve(report.at);
-      const key = `${rule.id}\0${at.file}\0${at.span.start.line}:${at.span.start.column}\0${report.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      findings.push({
-        ruleId: rule.id,
-        severity,
-        message: report.message,
-        file: at.file,
-        span: at.span,
-        related: [
-          ...(report.related ?? []).map((r) => ({ ...locator.resolve(r.at), message: r.message })),
-          ...copiesOf(context.model, report.at, locator),
-        ],
-        fingerprint: '',
-      });
-    }
+  };
+  const judges = rules.filter((r) => r.rule.judgesSuppressions);
+  run(
+    rules.filter((r) => !r.rule.judgesSuppressions),
+    context,
+  );
+  const review = applySuppressions(
+    findings,
+    context.model.suppressions,
+    {
+      known: known ?? new Set([...RULES, ...rules.map((r) => r.rule)].map((r) => r.id)),
+      ran: new Set(rules.map((r) => r.rule.id)),
+      judges: new Set([...RULES, ...rules.map((r) => r.rule)].filter((r) => r.judgesSuppressions).map((r) => r.id)),
+    },
+    (loc) => locator.resolve(loc),
+  );
+  if (judges.length > 0) {
+    // The same context (its analyses already built), with the review added.
+    const judging = new Proxy(context, {
+      get: (target, property) => (property === 'suppressionReview' ? review : Reflect.get(target, property, target)),
+    });
+    run(judges, judging);
   }
   findings.sort(compareFindings);
-  assignFingerprints(findings, locator);
+  assignFingerprints(findings, locator, identities);
   return { findings, notices };
+}
+
+/**
+ * The Kubernetes object a path location lies in (`kind/namespace/name`), which orders
+ * findings on identical lines of one file independently of where their documents sit.
+ */
+function objectIdentity(roots: ReadonlyMap<string, string>, at: Location): string {
+  if (!isPathLocation(at)) return '';
+  // An object's root is the document itself, or an item of a List document.
+  for (const depth of [0, 2]) {
+    const identity = roots.get(copyKey(at.file, at.doc, at.path.slice(0, depth)));
+    if (identity !== undefined) return identity;
+  }
+  return '';
+}
+
+function objectRoots(model: Model): Map<string, string> {
+  const roots = new Map<string, string>();
+  for (const r of model.resources) {
+    const key = copyKey(r.file, r.root.doc, r.root.path);
+    if (!roots.has(key)) roots.set(key, `${r.kind}/${r.namespace ?? ''}/${r.name}`);
+  }
+  return roots;
 }
 
 /** The same place in identical copies of the object a finding is anchored in (see `Model.copies`). */
@@ -101,17 +163,30 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /**
  * The fingerprint hashes the rule, the file and the whitespace-folded text of the anchored
- * line, plus how many earlier findings share all three: moving unrelated lines keeps it.
+ * line, plus the finding's rank among those that share all three: moving unrelated lines
+ * keeps it. The rank orders by the object the finding is in and its message before the
+ * position, so reordering the documents of a file keeps it too.
  */
-function assignFingerprints(findings: Finding[], locator: Locator): void {
-  const occurrences = new Map<string, number>();
+function assignFingerprints(findings: Finding[], locator: Locator, identities: ReadonlyMap<Finding, string>): void {
+  const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const lineText = locator.lineText(f.file, f.span.start.line).trim().replace(/\s+/g, ' ');
     const base = `${f.ruleId}\0${f.file}\0${lineText}`;
-    const n = occurrences.get(base) ?? 0;
-    occurrences.set(base, n + 1);
-    f.fingerprint = createHash('sha256').update(`${base}\0${n}`).digest('hex').slice(0, 32);
+    const group = groups.get(base);
+    if (group) group.push(f);
+    else groups.set(base, [f]);
   }
+  for (const [base, group] of groups) {
+    // `findings` is in position order already; a stable sort keeps it as the last tie-break.
+    const ranked = group.length === 1 ? group : [...group].sort((a, b) => compareText(identities.get(a) ?? '', identities.get(b) ?? ''));
+    ranked.forEach((f, n) => {
+      f.fingerprint = createHash('sha256').update(`${base}\0${n}`).digest('hex').slice(0, 32);
+    });
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Turns path locations into spans, parsing a file with positions only when it has findings. */

@@ -1,4 +1,4 @@
-import type { Severity } from '../core/finding.js';
+import { isActive, type Severity } from '../core/finding.js';
 import { printable } from './printable.js';
 import type { ReportInput } from './report.js';
 
@@ -6,7 +6,8 @@ const COMMAND: Record<Severity, string> = { high: 'error', medium: 'warning', lo
 
 /** GitHub Actions workflow commands: each finding becomes an annotation on the pull request. */
 export function github(input: ReportInput): string {
-  const lines = input.findings.map((f) => {
+  // Suppressed findings and those the baseline holds are not annotated.
+  const lines = input.findings.filter(isActive).map((f) => {
     const props = [
       `file=${escapeProperty(f.file)}`,
       `line=${f.span.start.line}`,

@@ -1,3 +1,4 @@
+import { isActive } from '../core/finding.js';
 import type { ReportInput } from './report.js';
 
 /**
@@ -6,12 +7,22 @@ import type { ReportInput } from './report.js';
  * `endColumn` is exclusive, paths are repository-relative POSIX paths.
  */
 export function json(input: ReportInput): string {
+  // The summary counts what the run reports; suppressed and baseline findings are listed, flagged.
   const bySeverity = { high: 0, medium: 0, low: 0 };
-  for (const f of input.findings) bySeverity[f.severity]++;
+  const active = input.findings.filter(isActive);
+  for (const f of active) bySeverity[f.severity]++;
+  const suppressed = input.findings.filter((f) => f.suppressed !== undefined).length;
+  const baselined = input.findings.filter((f) => f.suppressed === undefined && f.baselineState === 'unchanged').length;
   const out = {
     version: 1,
     tool: { name: input.tool.name, version: input.tool.version },
-    summary: { filesChecked: input.filesChecked, findings: input.findings.length, bySeverity },
+    summary: {
+      filesChecked: input.filesChecked,
+      findings: active.length,
+      bySeverity,
+      ...(suppressed ? { suppressed } : {}),
+      ...(baselined ? { baselined } : {}),
+    },
     findings: input.findings.map((f) => ({
       ruleId: f.ruleId,
       severity: f.severity,
@@ -22,6 +33,9 @@ export function json(input: ReportInput): string {
       endLine: f.span.end.line,
       endColumn: f.span.end.column,
       fingerprint: f.fingerprint,
+      suppressed: f.suppressed !== undefined,
+      ...(f.suppressed ? { justification: f.suppressed.justification } : {}),
+      ...(f.baselineState ? { baselineState: f.baselineState } : {}),
       related: f.related.map((r) => ({ file: r.file, line: r.span.start.line, column: r.span.start.column, message: r.message })),
     })),
     notices: input.notices,

@@ -4,6 +4,7 @@ import { ruleLayer } from '../rule/rule.js';
 const LAYERS: Record<string, string> = {
   parse: 'Meta',
   unknown: 'Meta',
+  suppression: 'Meta',
   netpol: 'NetworkPolicy',
   cni: 'Policy enforcement (CNI)',
   mesh: 'Service mesh',

@@ -1,4 +1,4 @@
-import type { Severity } from '../core/finding.js';
+import { isActive, type Finding, type Severity } from '../core/finding.js';
 import { printable } from './printable.js';
 import type { ReportInput } from './report.js';
 
@@ -10,8 +10,10 @@ export function stylish(input: ReportInput): string {
   const sevColor: Record<Severity, keyof typeof COLORS> = { high: 'red', medium: 'yellow', low: 'blue' };
   const lines: string[] = [];
   let currentFile: string | undefined;
-  const width = Math.max(0, ...input.findings.map((f) => location(f).length));
-  for (const f of input.findings) {
+  // Suppressed findings and those the baseline holds are counted in the summary, not listed.
+  const shown = input.findings.filter(isActive);
+  const width = Math.max(0, ...shown.map((f) => location(f).length));
+  for (const f of shown) {
     if (f.file !== currentFile) {
       if (currentFile !== undefined) lines.push('');
       currentFile = f.file;
@@ -21,7 +23,7 @@ export function stylish(input: ReportInput): string {
     );
   }
   if (lines.length) lines.push('');
-  lines.push(summary(input, paint));
+  lines.push(summary(input, shown, paint));
   return `${lines.join('\n')}\n`;
 }
 
@@ -29,18 +31,24 @@ function location(f: { file: string; span: { start: { line: number; column: numb
   return `${printable(f.file)}:${f.span.start.line}:${f.span.start.column}`;
 }
 
-function summary(input: ReportInput, paint: (c: keyof typeof COLORS, t: string) => string): string {
-  const files = `${input.filesChecked} file${input.filesChecked === 1 ? '' : 's'} checked`;
-  if (input.findings.length === 0) return paint('green', `✓ No findings (${files}).`);
+function summary(input: ReportInput, shown: readonly Finding[], paint: (c: keyof typeof COLORS, t: string) => string): string {
+  const suppressed = input.findings.filter((f) => f.suppressed !== undefined).length;
+  const baselined = input.findings.filter((f) => f.suppressed === undefined && f.baselineState === 'unchanged').length;
+  const hidden = [
+    `${input.filesChecked} file${input.filesChecked === 1 ? '' : 's'} checked`,
+    ...(suppressed ? [`${suppressed} suppressed`] : []),
+    ...(baselined ? [`${baselined} hidden by the baseline`] : []),
+  ].join('; ');
+  if (shown.length === 0) return paint('green', `✓ No findings (${hidden}).`);
   const counts = (['high', 'medium', 'low'] as const)
-    .map((s) => [s, input.findings.filter((f) => f.severity === s).length] as const)
+    .map((s) => [s, shown.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
-  const n = input.findings.length;
-  const inFiles = new Set(input.findings.map((f) => f.file)).size;
+  const n = shown.length;
+  const inFiles = new Set(shown.map((f) => f.file)).size;
   return paint(
     'bold',
-    paint('red', `✖ ${n} finding${n === 1 ? '' : 's'} (${counts}) in ${inFiles} file${inFiles === 1 ? '' : 's'}; ${files}.`),
+    paint('red', `✖ ${n} finding${n === 1 ? '' : 's'} (${counts}) in ${inFiles} file${inFiles === 1 ? '' : 's'}; ${hidden}.`),
   );
 }

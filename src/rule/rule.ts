@@ -30,6 +30,11 @@ export interface RuleMeta {
 export interface Rule extends RuleMeta {
   /** Pure: the model and its shared analyses in, reports out. No file access, no parsing. */
   check(context: RuleContext): Iterable<Report>;
+  /**
+   * The rule judges the suppressions: it runs after every other rule, and its context holds
+   * `suppressionReview`. Its own findings cannot be silenced in the source.
+   */
+  judgesSuppressions?: true;
 }
 
 export function defineRule(rule: Rule): Rule {

@@ -15,9 +15,11 @@ export function lintFixture(dir: string): LintResult {
   const configFile = findConfigFile(dir, fs.existsSync(path.join(dir, '.nsl-lint.yaml')) ? '.nsl-lint.yaml' : undefined);
   const config = configFile && configFile.startsWith(dir) ? loadConfig(configFile, '.nsl-lint.yaml', RULE_IDS) : defaultConfig();
   // `<rule-id>/` and `<rule-id>--<case>/` check that rule alone; any other directory is a
-  // whole-repository case run with every rule.
+  // whole-repository case run with every rule. A rule that judges suppressions judges the
+  // other rules' findings: its fixtures run every rule.
   const own = RULES.filter((r) => r.id === fixtureRuleId(dir));
-  return lint({ paths: ['.'], cwd: dir, root: dir, config, rules: own.length ? own : RULES });
+  const rules = own.length === 0 || own.some((r) => r.judgesSuppressions) ? RULES : own;
+  return lint({ paths: ['.'], cwd: dir, root: dir, config, rules });
 }
 
 /** The rule a fixture directory is for, from its name: `<rule-id>` or `<rule-id>--<case>`. */
