@@ -14,6 +14,11 @@ export const LAYERS = [
   { name: 'engine', dir: 'src/engine', may: ['core', 'discover', 'parse', 'model', 'analysis', 'rule', 'rules'] },
   { name: 'report', dir: 'src/report', may: ['core', 'rule'] },
   { name: 'cli', dir: 'src/cli', may: ['core', 'discover', 'parse', 'model', 'analysis', 'rule', 'rules', 'engine', 'report'] },
+  {
+    name: 'action',
+    dir: 'src/action',
+    may: ['core', 'discover', 'parse', 'model', 'analysis', 'rule', 'rules', 'engine', 'report', 'cli'],
+  },
 ];
 
 const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));

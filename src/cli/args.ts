@@ -6,7 +6,7 @@ import { RENDER_MODES } from '../engine/config.js';
 
 export type FailOn = Severity | 'none';
 export type RenderMode = (typeof RENDER_MODES)[number];
-export const CONNECTIVITY_FORMATS = ['text', 'json', 'md', 'mermaid'] as const;
+export const CONNECTIVITY_FORMATS = ['text', 'json', 'md', 'mermaid', 'dot', 'csv'] as const;
 export type ConnectivityFormat = (typeof CONNECTIVITY_FORMATS)[number];
 
 export interface CliOptions {
@@ -20,9 +20,15 @@ export interface CliOptions {
   /** `--render`: overrides config `render`. */
   render: RenderMode | undefined;
   stdinFilename: string | undefined;
+  /** `--only-files`: lint the whole repository, report only findings anchored in the given files. */
+  onlyFiles: boolean;
   debug: boolean;
   /** List every note on stderr, not only the first few. */
   verbose: boolean;
+  /** `--baseline FILE`: hide the findings whose fingerprint the file holds. */
+  baseline: string | undefined;
+  /** `--write-baseline FILE`: write the current findings' fingerprints there instead of a report. */
+  writeBaseline: string | undefined;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -40,6 +46,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'fail-on': { type: 'string' },
         render: { type: 'string' },
         'stdin-filename': { type: 'string' },
+        'only-files': { type: 'boolean' },
+        baseline: { type: 'string' },
+        'write-baseline': { type: 'string' },
         'list-rules': { type: 'boolean' },
         debug: { type: 'boolean' },
         verbose: { type: 'boolean' },
@@ -74,8 +83,20 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (render !== undefined && !(RENDER_MODES as readonly string[]).includes(render)) {
     throw new UsageError(`--render takes ${RENDER_MODES.join(' or ')}, not "${render}"`);
   }
+  if (command === 'connectivity' && (values.baseline !== undefined || values['write-baseline'] !== undefined))
+    throw new UsageError('--baseline and --write-baseline go with linting, not with `connectivity`');
   if (paths.includes('-') && paths.length > 1) throw new UsageError('`-` (standard input) cannot be combined with other paths');
   if (values['stdin-filename'] !== undefined && !paths.includes('-')) throw new UsageError('--stdin-filename goes with `-` as the path');
+  // The connectivity map has no findings: flags about findings would be silently ignored.
+  if (command === 'connectivity') {
+    const ignored = (['fail-on', 'only-files'] as const).filter((flag) => values[flag] !== undefined);
+    if (ignored.length)
+      throw new UsageError(
+        `${ignored.map((f) => `--${f}`).join(' and ')} do${ignored.length === 1 ? 'es' : ''} not apply to \`connectivity\` (it reports no findings)`,
+      );
+  }
+  if (values['only-files'] && (paths.length === 0 || paths.includes('-')))
+    throw new UsageError('--only-files takes the files to report on as paths (not `-`): the whole repository is still checked');
   return {
     command,
     paths: paths.length ? paths : ['.'],
@@ -86,8 +107,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     failOn: failOn as FailOn | undefined,
     render: render as RenderMode | undefined,
     stdinFilename: values['stdin-filename'],
+    onlyFiles: values['only-files'] ?? false,
     debug: values.debug ?? false,
     verbose: values.verbose ?? false,
+    baseline: values.baseline,
+    writeBaseline: values['write-baseline'],
   };
 }
 

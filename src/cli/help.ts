@@ -7,12 +7,14 @@ Checks Kubernetes manifests, host firewall rulesets (iptables, ip6tables, nft,
 iptables-save), WireGuard and sshd configs for network-security mistakes.
 Paths are files or directories (default: the current directory). Directories are
 walked recursively, skipping .git, node_modules and what .gitignore or the config's
-\`ignore\` excludes. \`-\` reads one manifest stream from standard input.
+\`ignore\` excludes. \`-\` reads one input from standard input: a manifest
+stream, or what --stdin-filename's name says (a script, an nftables file, …).
 
 Commands:
   (default)                 lint the paths and report findings
   connectivity              print which workloads and address ranges may connect,
-                            as NetworkPolicies allow it (-f text|json|md|mermaid)
+                            as NetworkPolicies and AdminNetworkPolicies allow it
+                            (-f text|json|md|mermaid|dot|csv)
 
 Options:
   -f, --format <name>       report format: ${FORMATS.join(', ')} (default: stylish)
@@ -28,7 +30,16 @@ Options:
                             builds, findings mapped back to the source files;
                             none: read kustomizations natively (default: config
                             \`render\`, else none)
-      --stdin-filename <p>  with \`-\`: the path to report standard input as
+      --stdin-filename <p>  with \`-\`: the path to report standard input as; its
+                            name decides how it is read (.yaml, .sh, .nft, …)
+      --only-files          check the whole repository, but report only findings
+                            in the files given as paths (pre-commit, editors)
+      --write-baseline <f>  write the fingerprints of the current findings to <f>
+                            (JSON, one entry per finding with its rule, file and
+                            message, for review) and exit 0
+      --baseline <f>        hide the findings whose fingerprint <f> holds: they do
+                            not count for the exit code; the summary counts them
+                            and SARIF marks results "unchanged" or "new"
       --list-rules          list every rule with its severity and exit
       --verbose             list every note on stderr (by default the first 10,
                             then a count; json and sarif always hold them all)
@@ -40,6 +51,22 @@ Exit codes:
   0  no finding at or above --fail-on
   1  at least one finding at or above --fail-on
   2  usage, configuration or internal error
+
+Suppressing a finding (always with a reason, after \` -- \`):
+  # nsl-lint-disable-next-line <rule-id>[, <rule-id>] -- <reason>
+                            on its own line: silences those rules on the next
+                            line that is not a comment
+  <line>  # nsl-lint-disable-line <rule-id>[, <rule-id>] -- <reason>
+                            at the end of the line it silences
+  # nsl-lint-disable-file <rule-id>[, <rule-id>] -- <reason>
+                            anywhere: silences those rules in the whole file
+  metadata.annotations: { ignore-check.nsl-lint.io/<rule-id>: "<reason>" }
+                            silences that rule inside the Kubernetes object
+  Directives work in every input with # comments (YAML, shell, nft,
+  iptables-save, sshd, WireGuard; not JSON). Suppressed findings do not count
+  for the exit code; SARIF keeps them as suppressed. A suppression without a
+  reason or naming an unknown rule is reported (suppression-invalid), one that
+  silences nothing too (suppression-unused).
 
 Config (.nsl-lint.yaml):
   rules:            { <rule-id>: off | on | low | medium | high }

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RULES } from '../../rules/index.js';
 import { defaultConfig, type Config } from '../core/config.js';
-import { findConfigFile, loadConfig } from '../engine/config.js';
+import { ConfigErrors, findConfigFile, loadConfig } from '../engine/config.js';
 import { ConfigError, UsageError } from '../core/errors.js';
-import { SEVERITY_RANK } from '../core/finding.js';
+import { SEVERITY_RANK, isActive } from '../core/finding.js';
+import { applyBaseline, baselineText, readBaseline } from '../engine/baseline.js';
 import { connectivityMap, lint } from '../engine/lint.js';
 import { connectivityReport } from '../report/connectivity.js';
 import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
@@ -18,6 +19,8 @@ import { TOOL } from '../core/tool.js';
 import { HELP } from './help.js';
 import { isConnectivityFormat, isLintFormat, parseCliArgs, type CliOptions } from './args.js';
 import type { Notice } from '../core/notice.js';
+import type { Finding } from '../core/finding.js';
+import type { Model } from '../model/model.js';
 
 /** The process around the CLI, injectable for tests. */
 export interface CliIO {
@@ -38,7 +41,9 @@ export function main(argv: string[], io: CliIO): number {
     return execute(options, io);
   } catch (err) {
     if (err instanceof UsageError) io.stderr.write(`nsl-lint: ${err.message}\n`);
-    else if (err instanceof ConfigError) io.stderr.write(`nsl-lint: config error: ${err.describe()}\n`);
+    else if (err instanceof ConfigError)
+      for (const problem of err instanceof ConfigErrors ? err.problems : [err])
+        io.stderr.write(`nsl-lint: config error: ${problem.describe()}\n`);
     else {
       const debug = options?.debug ?? argv.includes('--debug');
       io.stderr.write(`nsl-lint: internal error: ${(err as Error)?.message ?? String(err)}\n`);
@@ -57,7 +62,9 @@ function execute(options: CliOptions, io: CliIO): number {
   const stdin = options.paths[0] === '-' ? { path: options.stdinFilename ?? 'stdin.yaml', text: io.readStdin() } : undefined;
   const long = io.stderr.isTTY === true && !io.env['CI'];
   const loadOptions = {
-    paths: options.paths,
+    // --only-files: the whole repository is analysed (default-deny and DNS answers depend on
+    // files that did not change); only the findings in the named files are reported.
+    paths: options.onlyFiles ? [findRepositoryRoot(io.cwd)] : options.paths,
     cwd: io.cwd,
     config,
     ...(stdin ? { stdin: { path: toPosixRelative(findRepositoryRoot(io.cwd), path.resolve(io.cwd, stdin.path)), text: stdin.text } } : {}),
@@ -73,7 +80,25 @@ function execute(options: CliOptions, io: CliIO): number {
     return EXIT.ok;
   }
 
+  // A bad baseline is a usage error before any work is done.
+  const baseline =
+    options.baseline !== undefined ? readBaseline(path.resolve(io.cwd, options.baseline), printable(options.baseline)) : undefined;
   const result = lint({ ...loadOptions, rules: RULES });
+  if (options.onlyFiles) keepOnlyFiles(result, options.paths, io.cwd);
+  const empty = stdin || options.onlyFiles ? [] : pathsWithoutInput(options.paths, io.cwd, result.model);
+  for (const p of empty) io.stderr.write(`nsl-lint: warning: ${printable(p)}: ${NO_INPUT}\n`);
+  // The warning says it for a named file: its "not a recognised input" note would repeat it.
+  const emptyFiles = new Set(empty.map((p) => toPosixRelative(result.root, path.resolve(io.cwd, p))));
+  result.notices = result.notices.filter((n) => !(n.level === 'note' && n.file !== undefined && emptyFiles.has(n.file)));
+  if (options.writeBaseline !== undefined) {
+    const text = baselineText(result.findings);
+    emit(io, options.writeBaseline, text, 'the baseline');
+    const n = result.findings.filter((f) => f.suppressed === undefined).length;
+    io.stderr.write(`nsl-lint: wrote ${n} finding${n === 1 ? '' : 's'} to the baseline ${printable(options.writeBaseline)}\n`);
+    printNotices(io, result.notices, options.verbose);
+    return EXIT.ok;
+  }
+  if (baseline) applyBaseline(result.findings, baseline);
   const format = options.format ?? 'stylish';
   if (!isLintFormat(format)) throw new UsageError(`unknown format "${format}"`);
   const toFile = options.outputFile !== undefined;
@@ -91,17 +116,44 @@ function execute(options: CliOptions, io: CliIO): number {
   const failOn = options.failOn ?? config.failOn ?? 'low';
   if (failOn === 'none') return EXIT.ok;
   const threshold = SEVERITY_RANK[failOn];
-  return result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
+  // Suppressed findings and those the baseline holds never fail the run.
+  return result.findings.some((f) => isActive(f) && SEVERITY_RANK[f.severity] >= threshold) ? EXIT.findings : EXIT.ok;
+}
+
+const NO_INPUT = 'no recognised input (Kubernetes manifests, firewall rulesets, WireGuard or sshd configs); nothing was checked';
+
+/**
+ * The given paths (files or folders) under which nothing was checked: no firewall, VPN or
+ * sshd file, and no YAML or JSON that holds a Kubernetes object (or fails to parse as one).
+ */
+export function pathsWithoutInput(
+  paths: readonly string[],
+  cwd: string,
+  model: Pick<Model, 'files' | 'resources' | 'parseErrors'>,
+): string[] {
+  const manifests = new Set([...model.resources.map((r) => r.file), ...model.parseErrors.map((e) => e.file)]);
+  const inputs = model.files.filter((f) => f.kind !== 'manifest' || manifests.has(f.path));
+  return paths.filter((p) => {
+    const abs = path.resolve(cwd, p);
+    return !inputs.some((f) => f.abs === abs || f.abs.startsWith(abs.endsWith(path.sep) ? abs : `${abs}${path.sep}`));
+  });
+}
+
+/** `--only-files`: keep the findings (and file notices) anchored in the named files. */
+function keepOnlyFiles(result: { root: string; findings: Finding[]; notices: Notice[] }, files: readonly string[], cwd: string): void {
+  const wanted = new Set(files.map((f) => toPosixRelative(result.root, path.resolve(cwd, f))));
+  result.findings = result.findings.filter((f) => wanted.has(f.file));
+  result.notices = result.notices.filter((n) => n.file === undefined || wanted.has(n.file));
 }
 
 /** Write a report to the output file (creating its folder) or to standard output. */
-function emit(io: CliIO, outputFile: string | undefined, text: string): void {
+function emit(io: CliIO, outputFile: string | undefined, text: string, what = 'the report'): void {
   if (outputFile === undefined) {
     io.stdout.write(text);
     return;
   }
   const target = path.resolve(io.cwd, outputFile);
-  const cannot = (why: string): UsageError => new UsageError(`cannot write the report to ${printable(outputFile)}: ${why}`);
+  const cannot = (why: string): UsageError => new UsageError(`cannot write ${what} to ${printable(outputFile)}: ${why}`);
   // Check the nearest existing folder before creating anything: pseudo-filesystems such as
   // /proc make a recursive mkdir loop, and a file in the way must not become a stack trace.
   let existing = path.dirname(target);

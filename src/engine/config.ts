@@ -15,6 +15,21 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Values of config `render` and `--render`. */
 export const RENDER_MODES = ['none', 'kustomize'] as const;
 
+/**
+ * Values of `cluster.cni`: the CNIs whose policy enforcement and node-to-node transports
+ * nsl-lint knows (`flannel` and `kubenet` enforce no NetworkPolicy; Canal is Calico's policy
+ * over Flannel's network).
+ */
+export const KNOWN_CNIS = ['antrea', 'calico', 'canal', 'cilium', 'flannel', 'kube-router', 'kubenet', 'weave'] as const;
+
+/** Every problem of one config file, each with its line: the first is also this error's own. */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly problems: readonly ConfigError[]) {
+    const first = problems[0] as ConfigError;
+    super(first.message, first.file, first.line, first.column);
+  }
+}
+
 const severity = { enum: ['low', 'medium', 'high'] };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
@@ -86,7 +101,7 @@ export function findConfigFile(cwd: string, explicit: string | undefined): strin
   }
 }
 
-/** Parse and validate a config file; `knownRules` catches misspelt rule ids. */
+/** Parse and validate a config file; `knownRules` catches misspelt rule ids. Every problem is reported at once. */
 export function loadConfig(file: string, displayName: string, knownRules: ReadonlySet<string>): Config {
   const read = new GuardedReader(path.dirname(file), MAX_CONFIG_BYTES).read(file, { explicit: true });
   if (!read.ok) throw new ConfigError(`cannot read config: ${read.reason}`, displayName);
@@ -97,33 +112,51 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     throw new ConfigError(error?.message ?? 'invalid YAML', displayName, error?.span.start.line, error?.span.start.column);
   }
   const raw = parsed.docs[0] ?? {};
-  const ajv = new Ajv({ allErrors: false, strict: true });
+  const locator = new YamlLocator(text);
+  const problem: Problem = (message, key, part) => {
+    const span = locator.locate(0, key, part);
+    return new ConfigError(message, displayName, span?.start.line, span?.start.column);
+  };
+  const ajv = new Ajv({ allErrors: true, strict: true });
   const validate = ajv.compile(CONFIG_SCHEMA);
-  if (!validate(raw)) throw configSchemaError(validate.errors?.[0], text, displayName);
+  const problems: ConfigError[] = validate(raw) ? [] : schemaProblems(validate.errors ?? [], raw, problem);
   const user = raw as Partial<Omit<Config, 'host'>> & {
     maxFileSize?: number;
     cluster?: Partial<Config['cluster']>;
     mesh?: Partial<Config['mesh']>;
     host?: { privateInterfaces?: string[]; sensitivePorts?: (number | string)[] };
   };
-  for (const id of Object.keys(user.rules ?? {})) {
-    if (!knownRules.has(id)) {
-      const span = new YamlLocator(text).locate(0, ['rules', id], 'key');
-      throw new ConfigError(`unknown rule id "${id}" (see --list-rules)`, displayName, span?.start.line, span?.start.column);
-    }
+  for (const id of Object.keys(isRecord(user.rules) ? user.rules : {})) {
+    if (!knownRules.has(id))
+      problems.push(problem(`unknown rule id "${id}"${didYouMean(id, knownRules)} (see --list-rules)`, ['rules', id], 'key'));
+  }
+  const cni = isRecord(user.cluster) ? user.cluster['cni'] : undefined;
+  if (typeof cni === 'string' && !(KNOWN_CNIS as readonly string[]).includes(cni.toLowerCase())) {
+    problems.push(
+      problem(
+        `unknown "cluster.cni" ${JSON.stringify(cni)}${didYouMean(cni, KNOWN_CNIS)}; known CNIs: ${KNOWN_CNIS.join(', ')}`,
+        ['cluster', 'cni'],
+        'value',
+      ),
+    );
   }
   const base = defaultConfig();
-  const sensitivePorts = (user.host?.sensitivePorts ?? []).map((entry, i) => {
+  const entries: unknown[] = isRecord(user.host) && Array.isArray(user.host['sensitivePorts']) ? user.host['sensitivePorts'] : [];
+  const sensitivePorts: SensitivePort[] = [];
+  entries.forEach((entry, i) => {
+    // Entries of the wrong shape are already schema problems.
+    if ((typeof entry !== 'number' || !Number.isInteger(entry)) && typeof entry !== 'string') return;
     const port = parseSensitivePort(entry);
-    if (typeof port !== 'string') return port;
-    const span = new YamlLocator(text).locate(0, ['host', 'sensitivePorts', i], 'value');
-    throw new ConfigError(
-      `"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`,
-      displayName,
-      span?.start.line,
-      span?.start.column,
-    );
+    if (typeof port !== 'string') sensitivePorts.push(port);
+    else if (typeof entry === 'string' || entry < 1 || entry > 65535) {
+      const at = ['host', 'sensitivePorts', i];
+      if (!problems.some((p) => sameSpot(p, problem('', at, 'value'))))
+        problems.push(problem(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, at, 'value'));
+    }
   });
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1)
+    throw new ConfigErrors(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
   const config: Config = {
     rules: user.rules ?? {},
     ignore: user.ignore ?? [],
@@ -140,23 +173,123 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
   return config;
 }
 
-function configSchemaError(error: ErrorObject | undefined, text: string, file: string): ConfigError {
-  if (!error) return new ConfigError('invalid configuration', file);
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let key = path;
-  let message = `${path.length ? `"${path.join('.')}"` : 'config'} ${error.message ?? 'is invalid'}`;
-  if (error.keyword === 'additionalProperties') {
-    const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-    key = [...path, extra];
-    message = `unknown key "${key.join('.')}"`;
-  } else if (error.keyword === 'enum') {
-    message += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => jsyaml.dump(v).trim()).join(', ')}`;
+type Problem = (message: string, key: readonly (string | number)[], part: 'key' | 'value') => ConfigError;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function sameSpot(a: ConfigError, b: ConfigError): boolean {
+  return a.line === b.line && a.column === b.column;
+}
+
+/** A branch of a `oneOf` (a rule setting is a word or a mapping; a port is a number or a string). */
+const IN_BRANCH = /\/oneOf\/\d+\//;
+
+/**
+ * One message per problem. Where the schema offers alternatives, only the alternative of the
+ * value's own type speaks: the others' "must be object" would only confuse.
+ */
+function schemaProblems(errors: readonly ErrorObject[], raw: unknown, problem: Problem): ConfigError[] {
+  const pathOf = (e: ErrorObject): string[] =>
+    e.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const offTopic = (e: ErrorObject): boolean => {
+    if (!IN_BRANCH.test(e.schemaPath)) return false;
+    const value = valueAt(raw, pathOf(e));
+    return e.keyword === 'type' || (e.keyword === 'enum' && typeof value === 'object' && value !== null);
+  };
+  const out: ConfigError[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (offTopic(error)) continue;
+    // A failed `oneOf` is said by its fitting branch's own error, when there is one.
+    if (
+      error.keyword === 'oneOf' &&
+      errors.some((e) => IN_BRANCH.test(e.schemaPath) && e.instancePath.startsWith(error.instancePath) && !offTopic(e))
+    )
+      continue;
+    const at = pathOf(error);
+    const name = at.length ? `"${at.join('.')}"` : 'config';
+    let key: readonly (string | number)[] = at;
+    let part: 'key' | 'value' = 'value';
+    let message = `${name} ${error.message ?? 'is invalid'}`;
+    if (error.keyword === 'additionalProperties') {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      key = [...at, extra];
+      part = 'key';
+      message = `unknown key "${key.join('.')}"${didYouMean(extra, Object.keys(objectSchemaAt(at)?.properties ?? {}))}`;
+    } else if (error.keyword === 'enum') {
+      message += `: ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => jsyaml.dump(v).trim()).join(', ')}`;
+    } else if (error.keyword === 'oneOf') {
+      message = `${name} has neither accepted form`;
+    }
+    const id = `${key.join('.')}\0${message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(problem(message, key, part));
   }
-  const span = new YamlLocator(text).locate(0, key, error.keyword === 'additionalProperties' ? 'key' : 'value');
-  return new ConfigError(message, file, span?.start.line, span?.start.column);
+  return out;
+}
+
+function valueAt(raw: unknown, at: readonly string[]): unknown {
+  let v = raw;
+  for (const k of at) v = isRecord(v) ? v[k] : Array.isArray(v) ? v[Number(k)] : undefined;
+  return v;
+}
+
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  oneOf?: SchemaNode[];
+}
+
+/** The mapping schema at a config path (a rule's setting in its mapping form). */
+function objectSchemaAt(at: readonly string[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = CONFIG_SCHEMA as unknown as SchemaNode;
+  for (const k of at) {
+    const next: SchemaNode | undefined =
+      node?.properties?.[k] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    node = next?.oneOf ? next.oneOf.find((b) => b.type === 'object') : next;
+  }
+  return node;
+}
+
+/** ` (did you mean `x`?)` for the nearest candidate within a few typos (case aside), else nothing. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d =
+      c === word ? Infinity : editDistance(word.toLowerCase(), c.toLowerCase()) + (c.toLowerCase() === word.toLowerCase() ? 0.5 : 0);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  const allowed = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  return best !== undefined && bestDistance <= allowed ? ` (did you mean \`${best}\`?)` : '';
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] ?? 0) + 1);
+      row.push(d);
+    }
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 /** `22`, `"8000-8100"`, `"53/udp"` (TCP unless said otherwise); a string says what is wrong. */

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { discover, findRepositoryRoot } from '../discover/discover.js';
+import { kindByContent, kindByName } from '../discover/classify.js';
 import type { SourceFile } from '../discover/discover.js';
 import type { Config } from '../core/config.js';
 import type { ConnectivityRow } from '../core/connectivity.js';
@@ -48,7 +50,7 @@ export interface LintResult {
 export function loadRepository(options: LoadOptions): { root: string; model: Model } {
   const root = options.root ?? findRepositoryRoot(options.cwd);
   const { files, notices } = options.stdin
-    ? { files: [stdinFile(options.stdin)], notices: [] as Notice[] }
+    ? { files: [stdinFile(options.stdin, root)], notices: [] as Notice[] }
     : discover({
         paths: options.paths,
         cwd: options.cwd,
@@ -87,6 +89,16 @@ export function connectivityMap(options: LoadOptions): { rows: ConnectivityRow[]
   return { rows: connectivityRows(computeConnectivity(context.netpol)), notices: model.notices };
 }
 
-function stdinFile(input: { path: string; text: string }): SourceFile {
-  return { path: input.path, abs: input.path, kind: 'manifest', text: input.text };
+/**
+ * Standard input is read as what its name (`--stdin-filename`) says, as discovery would
+ * read a file of that name: `.sh` a script, `.nft` an nftables file, `rules.v4` an
+ * iptables-save file. A name that settles nothing (the default `stdin.yaml` aside) is a
+ * manifest stream, as `-` always meant.
+ */
+function stdinFile(input: { path: string; text: string }, root: string): SourceFile {
+  const byName = kindByName(input.path);
+  const shellName = /\.(sh|bash)$/i.test(input.path);
+  const kind =
+    byName === 'needs-content' ? (kindByContent(input.path, input.text) ?? (shellName ? 'shell' : 'manifest')) : (byName ?? 'manifest');
+  return { path: input.path, abs: path.resolve(root, input.path), kind, text: input.text };
 }

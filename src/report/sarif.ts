@@ -10,7 +10,8 @@ const SRCROOT = '%SRCROOT%';
 /** SARIF 2.1.0, shaped for GitHub code scanning: relative URIs, full regions, partial fingerprints. */
 export function sarif(input: ReportInput): string {
   const ruleIndex = new Map(input.rules.map(({ rule }, i) => [rule.id, i]));
-  const helpBase = `${input.tool.informationUri}/blob/main/rules/README.md`;
+  // The rule docs as shipped with this release (tag `v<version>`), not as they read today.
+  const helpBase = `${input.tool.informationUri}/blob/v${input.tool.version}/rules/README.md`;
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -80,6 +81,20 @@ function result(f: Finding, ruleIndex: number): object {
     message: { text: f.message },
     locations: [{ physicalLocation: physical(f.file, f.span) }],
     partialFingerprints: { 'nslLintFinding/v1': f.fingerprint },
+    // Silenced in the source with a reason: code scanning shows the result as dismissed.
+    ...(f.suppressed
+      ? {
+          suppressions: [
+            {
+              kind: 'inSource',
+              justification: f.suppressed.justification,
+              location: { physicalLocation: physical(f.suppressed.at.file, f.suppressed.at.span) },
+            },
+          ],
+        }
+      : {}),
+    // Compared with a baseline: `unchanged` results were there before, `new` ones were not.
+    ...(f.baselineState ? { baselineState: f.baselineState } : {}),
     ...(f.related.length
       ? {
           relatedLocations: f.related.map((r, i) => ({
