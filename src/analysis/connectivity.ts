@@ -1,25 +1,37 @@
-import { workloadId } from '../model/k8s.js';
-import { formatIp, formatRange, partition, rangeToCidrs, type Family, type IpRange } from '../core/ip.js';
+import { podOwner } from '../model/k8s.js';
+import { familyMax, formatIp, formatRange, partition, rangeToCidrs, type Family, type IpRange } from '../core/ip.js';
 import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
 import { ConnSet } from './netpol-ports.js';
-import type { NetpolAnalysis, PodEndpoint } from './netpol.js';
+import type { Endpoint, NetpolAnalysis, PodEndpoint } from './netpol.js';
 import type { Direction, Peer } from './netpol-types.js';
 
 /**
  * The connectivity map: for every (source, destination) pair the connections the policies
  * may allow, where a connection needs both the source's egress and the destination's
- * ingress to admit it. Workloads without policies are open both ways. External addresses
- * are split into the ranges that policies tell apart (ipBlock cidrs and excepts), and
- * adjacent ranges treated alike are merged back. Uncertain matches (labels nobody
- * defined) count as allowed: the map shows what may connect.
+ * ingress to admit it. Workloads without policies are open both ways. Pods are grouped by
+ * owner (a Pod with a controlling `ownerReferences` entry is its owner's workload), and
+ * connections between pods of one owner are left out. External addresses are split into
+ * the ranges that policies tell apart (ipBlock cidrs and excepts), and adjacent ranges
+ * treated alike are merged back. Uncertain matches (labels nobody defined) count as
+ * allowed: the map shows what may connect. Host-network pods are shown with every
+ * connection allowed: Kubernetes leaves policy for them undefined and most network
+ * plugins do not apply it.
  */
 
-export type MapEndpoint = { kind: 'workload'; id: string; pod: PodEndpoint } | { kind: 'ip'; id: string; range: IpRange };
+export type MapEndpoint =
+  | { kind: 'workload'; id: string; pod: PodEndpoint; owner: { kind: string; name: string }; hostNetwork: boolean }
+  | { kind: 'ip'; id: string; range: IpRange };
 
 export interface ConnectionLine {
   source: MapEndpoint;
   destination: MapEndpoint;
   connections: ConnSet;
+}
+
+/** How the map spells an address range: its CIDR when it is one, else `first-last`. */
+export function rangeId(range: IpRange): string {
+  const cidrs = rangeToCidrs(range);
+  return cidrs.length === 1 ? (cidrs[0] as string) : formatRange(range);
 }
 
 function cidrsOf(a: NetpolAnalysis): IpRange[] {
@@ -34,11 +46,47 @@ function cidrsOf(a: NetpolAnalysis): IpRange[] {
   return out;
 }
 
+type WorkloadEndpoint = Extract<MapEndpoint, { kind: 'workload' }>;
+
+/** One endpoint per owner; pods of one owner that differ nowhere policies look are evaluated once. */
+function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; ids: Map<PodEndpoint, WorkloadEndpoint> } {
+  const groups = new Map<string, PodEndpoint[]>();
+  const ids = new Map<PodEndpoint, WorkloadEndpoint>();
+  const seen = new Map<string, Set<string>>();
+  for (const pod of a.pods) {
+    const w = pod.workload;
+    if (!w) continue;
+    const owner = podOwner(w) ?? { kind: w.kind, name: w.name };
+    const id = `${w.namespace}/${owner.name}[${owner.kind}]`;
+    const signature = JSON.stringify([Object.entries(pod.labels).sort(), pod.ports, pod.hostNetwork]);
+    const known = seen.get(id) ?? new Set<string>();
+    seen.set(id, known);
+    const group = groups.get(id) ?? [];
+    groups.set(id, group);
+    const first = group[0];
+    const endpoint: WorkloadEndpoint = first
+      ? (ids.get(first) as WorkloadEndpoint)
+      : { kind: 'workload', id: pod.hostNetwork ? `${id}[hostNetwork]` : id, pod, owner, hostNetwork: pod.hostNetwork };
+    if (pod.hostNetwork) endpoint.hostNetwork = true;
+    if (known.has(signature)) continue;
+    known.add(signature);
+    group.push(pod);
+    ids.set(pod, endpoint);
+  }
+  // An owner with any host-network pod is shown as host network.
+  for (const group of groups.values()) {
+    const e = ids.get(group[0] as PodEndpoint) as WorkloadEndpoint;
+    if (e.hostNetwork && !e.id.endsWith('[hostNetwork]')) e.id = `${e.id}[hostNetwork]`;
+  }
+  return { groups, ids };
+}
+
 export function computeConnectivity(a: NetpolAnalysis): ConnectionLine[] {
-  const pods = a.pods.filter((p) => !p.hostNetwork && p.workload);
-  const ids = new Map<PodEndpoint, MapEndpoint>(
-    pods.map((p) => [p, { kind: 'workload', id: workloadId(p.workload as NonNullable<PodEndpoint['workload']>), pod: p }]),
-  );
+  const { groups, ids } = groupByOwner(a);
+  const endpointOf = (p: PodEndpoint): WorkloadEndpoint => ids.get(p) as WorkloadEndpoint;
+  const all = [...ids.keys()];
+  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
+  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
   const cuts = cidrsOf(a);
   const families: Family[] = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
 
@@ -68,7 +116,14 @@ export function computeConnectivity(a: NetpolAnalysis): ConnectionLine[] {
     return out;
   };
 
-  const lines: ConnectionLine[] = [];
+  /** Connections per (source, destination) endpoint pair, united over the pods of each owner. */
+  const pairs = new Map<WorkloadEndpoint, Map<WorkloadEndpoint, ConnSet>>();
+  const add = (s: WorkloadEndpoint, d: WorkloadEndpoint, conns: ConnSet): void => {
+    const row = pairs.get(s) ?? new Map<WorkloadEndpoint, ConnSet>();
+    pairs.set(s, row);
+    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
+  };
+  const inMap = new Set(pods);
   const egressTargets = new Map<PodEndpoint, Set<PodEndpoint> | undefined>(pods.map((p) => [p, candidates(p, 'Egress')]));
   const openSources = pods.filter((p) => egressTargets.get(p) === undefined);
   const reverse = new Map<PodEndpoint, PodEndpoint[]>();
@@ -76,46 +131,83 @@ export function computeConnectivity(a: NetpolAnalysis): ConnectionLine[] {
 
   for (const d of pods) {
     const fromIngress = candidates(d, 'Ingress');
-    const sources = fromIngress ? [...fromIngress].filter((s) => ids.has(s)) : [...openSources, ...(reverse.get(d) ?? [])];
+    const sources = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...(reverse.get(d) ?? [])];
     const seen = new Set<PodEndpoint>();
     for (const s of sources) {
-      if (s === d || seen.has(s)) continue;
+      // Pods of one owner talking among themselves are not shown.
+      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
       seen.add(s);
       const egress = a.allowed(s, 'Egress', d, true).upper;
       if (egress.isEmpty) continue;
       const conns = egress.intersect(a.allowed(d, 'Ingress', s, true).upper);
-      if (!conns.isEmpty) lines.push({ source: ids.get(s) as MapEndpoint, destination: ids.get(d) as MapEndpoint, connections: conns });
+      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
     }
   }
+  // Host-network pods: no policy of theirs applies, so their side allows everything. The
+  // other side's policies may see them as the pod (plugins that tell them apart) or as the
+  // node's address (most plugins; any ipBlock may hold it): either reading may connect.
+  const nodeAddress: Endpoint = { kind: 'dns-address' };
+  const reach = (pod: PodEndpoint, direction: Direction, host: PodEndpoint): ConnSet =>
+    a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
+  for (const h of hostEndpoints) {
+    const hosts = groups.get(h.id.replace(/\[hostNetwork\]$/, '')) ?? [];
+    for (const others of groups.values()) {
+      const o = endpointOf(others[0] as PodEndpoint);
+      if (o === h) continue;
+      if (o.hostNetwork) {
+        add(h, o, ConnSet.ALL);
+        continue;
+      }
+      let inbound = ConnSet.NONE;
+      let outbound = ConnSet.NONE;
+      for (const hp of hosts)
+        for (const op of others) {
+          inbound = inbound.union(reach(op, 'Ingress', hp));
+          outbound = outbound.union(reach(op, 'Egress', hp));
+        }
+      if (!inbound.isEmpty) add(h, o, inbound);
+      if (!outbound.isEmpty) add(o, h, outbound);
+    }
+  }
+  const lines: ConnectionLine[] = [];
+  for (const [s, row] of pairs) for (const [d, connections] of row) lines.push({ source: s, destination: d, connections });
 
-  for (const pod of pods) {
-    const me = ids.get(pod) as MapEndpoint;
+  const whole = (family: Family): IpRange => ({ family, start: 0n, end: familyMax(family) });
+  for (const [, group] of groups) {
+    const me = endpointOf(group[0] as PodEndpoint);
     for (const direction of ['Ingress', 'Egress'] as const) {
-      let run: { range: IpRange; conns: ConnSet } | undefined;
-      const flush = (): void => {
-        if (!run || run.conns.isEmpty) return;
-        const ip: MapEndpoint = { kind: 'ip', id: formatRange(run.range), range: run.range };
+      const push = (range: IpRange, conns: ConnSet): void => {
+        if (conns.isEmpty) return;
+        const ip: MapEndpoint = { kind: 'ip', id: rangeId(range), range };
         lines.push(
           direction === 'Ingress'
-            ? { source: ip, destination: me, connections: run.conns }
-            : { source: me, destination: ip, connections: run.conns },
+            ? { source: ip, destination: me, connections: conns }
+            : { source: me, destination: ip, connections: conns },
         );
       };
-      // Only the address blocks of this pod's own policies split its ranges.
+      if (me.hostNetwork) {
+        for (const f of families) push(whole(f), ConnSet.ALL);
+        continue;
+      }
+      let run: { range: IpRange; conns: ConnSet } | undefined;
+      // Only the address blocks of this owner's own policies split its ranges.
       const local: IpRange[] = [];
-      for (const app of a.applicable(pod, direction)) {
-        for (const rule of [...app.rules.rules, ...app.rules.denies])
-          for (const peer of rule.peers) if (peer.kind === 'cidr') local.push(peer.range, ...peer.except);
+      for (const pod of group) {
+        for (const app of a.applicable(pod, direction)) {
+          for (const rule of [...app.rules.rules, ...app.rules.denies])
+            for (const peer of rule.peers) if (peer.kind === 'cidr') local.push(peer.range, ...peer.except);
+        }
       }
       for (const atom of partition(local, families)) {
-        const conns = a.allowed(pod, direction, { kind: 'ip', range: atom }, true).upper;
+        let conns = ConnSet.NONE;
+        for (const pod of group) conns = conns.union(a.allowed(pod, direction, { kind: 'ip', range: atom }, true).upper);
         if (run && run.range.family === atom.family && run.conns.equals(conns)) run.range = { ...run.range, end: atom.end };
         else {
-          flush();
+          if (run) push(run.range, run.conns);
           run = { range: atom, conns };
         }
       }
-      flush();
+      if (run) push(run.range, run.conns);
     }
   }
   return lines.sort(compareLines);
@@ -137,7 +229,7 @@ export function connectivityRows(lines: readonly ConnectionLine[]): Connectivity
   return lines.map((l) => ({
     source: rowEndpoint(l.source),
     destination: rowEndpoint(l.destination),
-    connections: l.connections.toString(),
+    connections: l.connections.toMapString(),
     connectionsDetail: l.connections.toJSON(),
   }));
 }
@@ -153,6 +245,5 @@ function rowEndpoint(e: MapEndpoint): MapNode {
       cidrs: rangeToCidrs(e.range),
     };
   }
-  const w = e.pod.workload;
-  return { type: 'workload', id: e.id, namespace: e.pod.namespace, name: w?.name, kind: w?.kind };
+  return { type: 'workload', id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
 }

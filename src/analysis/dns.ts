@@ -1,7 +1,7 @@
 import type { Model } from '../model/model.js';
 import { namespaceInfo } from '../model/model.js';
 import { ConnSet } from './netpol-ports.js';
-import { type Bounds, type DnsAddressEndpoint, type Endpoint, type NetpolAnalysis, type PodEndpoint } from './netpol.js';
+import { podName, type Bounds, type DnsAddressEndpoint, type Endpoint, type NetpolAnalysis, type PodEndpoint } from './netpol.js';
 
 /**
  * Where pods send DNS queries. The DNS pods are the workloads labelled like the cluster
@@ -49,7 +49,15 @@ export class DnsAnalysis {
    */
   subjects(): PodEndpoint[] {
     const a = this.netpol;
-    const out = a.pods.filter((p) => !p.hostNetwork);
+    // Pods of one owner that look alike to policies (a `kubectl get pods` dump) are judged once.
+    const seen = new Set<string>();
+    const out = a.pods.filter((p) => {
+      if (p.hostNetwork) return false;
+      const key = JSON.stringify([podName(p), Object.entries(p.labels).sort(), p.ports]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     const withWorkloads = new Set(this.model.workloads.map((w) => w.namespace));
     for (const policy of a.policies) {
       if (policy.namespace === undefined || withWorkloads.has(policy.namespace) || !policy.Egress?.isolates) continue;

@@ -12,7 +12,8 @@ export function kubernetesNetworkPolicies(model: Model): Resource[] {
 /**
  * Policies that select every pod of the namespace and isolate it in `direction`:
  * Kubernetes `podSelector: {}`, Calico `all()` or no selector, Cilium `endpointSelector: {}`,
- * and cluster-wide Calico/Cilium policies that select every pod of every namespace they cover.
+ * cluster-wide Calico/Cilium policies that select every pod of every namespace they cover, and
+ * AdminNetworkPolicies or the BaselineAdminNetworkPolicy whose Deny covers every peer.
  */
 export function namespaceWidePolicies(netpol: NetpolAnalysis, namespace: string, direction: Direction): Resource[] {
   return [...new Set(netpol.namespaceWide(namespace, direction).map((p) => p.resource))];

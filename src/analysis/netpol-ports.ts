@@ -89,6 +89,24 @@ export class ConnSet {
     return parts.join(',');
   }
 
+  /**
+   * The connectivity map's spelling: `All Connections` only for every protocol and port
+   * (ICMP and the other port-less protocols included); otherwise the port-carrying
+   * protocols in alphabetical order with their ranges, `SCTP 1-65535,TCP 80,UDP 53`, then
+   * the port-less ones if admitted.
+   */
+  toMapString(): string {
+    if (this.isAll) return 'All Connections';
+    if (this.isEmpty) return 'No Connections';
+    const parts: string[] = [];
+    for (const p of [...PROTOCOLS].sort()) {
+      const r = this.ranges[p];
+      if (r.length) parts.push(`${p} ${r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+    }
+    if (this.other) parts.push('ICMP and other protocols');
+    return parts.join(',');
+  }
+
   toJSON(): { all: true } | { protocols: { protocol: Protocol | 'OTHER'; ports: { from: number; to: number }[] }[] } {
     if (this.isAll) return { all: true };
     const protocols: { protocol: Protocol | 'OTHER'; ports: { from: number; to: number }[] }[] = [];

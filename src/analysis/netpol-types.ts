@@ -12,7 +12,7 @@ import { matchesPartially, type LabelSelector, type Tri } from './selectors.js';
 export type Direction = 'Ingress' | 'Egress';
 export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 
-export type Flavor = 'kubernetes' | 'calico' | 'cilium';
+export type Flavor = 'kubernetes' | 'calico' | 'cilium' | 'anp' | 'banp';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -88,8 +88,14 @@ export interface Policy {
   pods: Matcher;
   /** The selector field (`podSelector`, `selector`, `endpointSelector`); undefined when absent. */
   selectorNode: Node | undefined;
-  /** Calico `order`; Kubernetes policies behave as order 1000 under Calico; unset orders sort last. */
+  /** Calico `order`; Kubernetes policies behave as order 1000 under Calico; unset orders sort last. ANP: `priority`. */
   order: number;
+  /**
+   * AdminNetworkPolicy tiers: `admin` is decided before every other policy, `baseline`
+   * only for what neither the admin tier nor an isolating policy decided. Absent: the
+   * policy is one of the pod's own (Kubernetes, Calico, Cilium).
+   */
+  tier?: 'admin' | 'baseline';
   Ingress: DirectionRules | undefined;
   Egress: DirectionRules | undefined;
 }

@@ -1,9 +1,10 @@
 import type { Model } from '../model/model.js';
 import { namespaceInfo } from '../model/model.js';
-import type { NamespaceInfo, Workload } from '../model/k8s.js';
+import { workloadId, type NamespaceInfo, type Workload } from '../model/k8s.js';
 import type { Node } from '../model/node.js';
 import { CALICO_GROUPS, parseCalicoPolicy } from './calico-policy.js';
 import { CILIUM_GROUPS, parseCiliumPolicies } from './cilium-policy.js';
+import { isAdminPolicy, parseAdminPolicy } from './anp.js';
 import { rangeContains, rangesOverlap, type IpRange } from '../core/ip.js';
 import { parseKubernetesPolicy } from './netpol-kubernetes.js';
 import { ConnSet, resolvePorts, type NamedPort, type Protocol } from './netpol-ports.js';
@@ -22,6 +23,9 @@ import type { Direction, DirectionRules, Labels, NamespaceScope, Peer, Policy, P
  *   the namespace profile (which allows), `Log` does nothing. Kubernetes and Cilium
  *   have only allow rules, so this is the union of their rules.
  * - Cilium deny rules refuse whatever else allows.
+ * - AdminNetworkPolicies decide before all of this, by priority, first matching rule;
+ *   their `Pass` and what they leave go on to the policies above, and what no isolating
+ *   policy decides goes to the BaselineAdminNetworkPolicy (anp.ts).
  * Answers are bounds: `upper` assumes every uncertain match goes the permissive way,
  * `lower` the restrictive way; they differ only when labels nobody defined matter.
  */
@@ -123,6 +127,7 @@ export class NetpolAnalysis {
         this.policies.push(parseCalicoPolicy(r, index));
       else if ((r.kind === 'CiliumNetworkPolicy' || r.kind === 'CiliumClusterwideNetworkPolicy') && CILIUM_GROUPS.includes(r.group))
         this.policies.push(...parseCiliumPolicies(r, index));
+      else if (isAdminPolicy(r)) this.policies.push(parseAdminPolicy(r, index));
     });
     for (const p of this.policies) {
       let bucket = this.clusterwide;
@@ -319,25 +324,45 @@ export class NetpolAnalysis {
       // Upper bound: uncertain allows match and uncertain denies do not; lower bound the reverse.
       return permissive === (bound === 'upper') ? m !== false : m === true;
     };
-    let denied = ConnSet.NONE;
-    for (const a of apps)
-      for (const rule of a.rules.denies) if (takes(rule, false)) denied = denied.union(resolvePorts(rule.ports, dstPorts));
-    if (!apps.some((a) => a.rules.isolates)) return ConnSet.ALL.subtract(denied);
-    let remaining = ConnSet.ALL;
-    let allowed = ConnSet.NONE;
-    outer: for (const a of apps) {
-      for (const rule of a.rules.rules) {
-        if (rule.action === 'Log') continue;
-        const permissive = rule.action !== 'Deny';
-        if (!takes(rule, permissive)) continue;
-        const c = resolvePorts(rule.ports, dstPorts).intersect(remaining);
-        if (c.isEmpty) continue;
-        if (permissive) allowed = allowed.union(c);
-        remaining = remaining.subtract(c);
-        if (remaining.isEmpty) break outer;
+    /** First match per connection over `rules`, starting from `open`: what Allow (and Pass) take, and what no rule takes. */
+    const firstMatch = (list: Applicable[], open: ConnSet): { allowed: ConnSet; passed: ConnSet; rest: ConnSet } => {
+      let rest = open;
+      let allowed = ConnSet.NONE;
+      let passed = ConnSet.NONE;
+      outer: for (const a of list) {
+        for (const rule of a.rules.rules) {
+          if (rule.action === 'Log') continue;
+          if (!takes(rule, rule.action !== 'Deny')) continue;
+          const c = resolvePorts(rule.ports, dstPorts).intersect(rest);
+          if (c.isEmpty) continue;
+          if (rule.action === 'Allow') allowed = allowed.union(c);
+          else if (rule.action === 'Pass') passed = passed.union(c);
+          rest = rest.subtract(c);
+          if (rest.isEmpty) break outer;
+        }
       }
+      return { allowed, passed, rest };
+    };
+    const admin = apps.filter((a) => a.policy.tier === 'admin');
+    const own = apps.filter((a) => a.policy.tier === undefined);
+    const baseline = apps.filter((a) => a.policy.tier === 'baseline');
+    // The admin tier decides first; what it passes or leaves goes on.
+    const top = admin.length ? firstMatch(admin, ConnSet.ALL) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
+    const open = top.rest.union(top.passed);
+    if (open.isEmpty) return top.allowed;
+    let denied = ConnSet.NONE;
+    for (const a of own)
+      for (const rule of a.rules.denies) if (takes(rule, false)) denied = denied.union(resolvePorts(rule.ports, dstPorts));
+    if (own.some((a) => a.rules.isolates)) {
+      // Calico's `Pass` goes to the namespace profile, which allows.
+      const mid = firstMatch(own, ConnSet.ALL);
+      return top.allowed.union(mid.allowed.union(mid.passed).intersect(open).subtract(denied));
     }
-    return allowed.subtract(denied);
+    const left = open.subtract(denied);
+    if (!baseline.length) return top.allowed.union(left);
+    // The baseline tier: its first matching rule decides; what it does not match is allowed.
+    const low = firstMatch(baseline, left);
+    return top.allowed.union(low.allowed).union(low.rest);
   }
 
   /** Policies whose allow rules (may) admit `probe` between `pod` and `other`: who gives a connection. */
@@ -401,7 +426,7 @@ export class NetpolAnalysis {
 
 /** `ns/name[Kind]` for a pod endpoint; a stand-in is described from its policy's point of view. */
 export function podName(pod: PodEndpoint): string {
-  if (pod.workload) return `${pod.workload.namespace}/${pod.workload.name}[${pod.workload.kind}]`;
+  if (pod.workload) return workloadId(pod.workload);
   const p = pod.standInFor;
   return p ? `the pods it selects in namespace "${pod.namespace}" (no workload in the repository)` : `${pod.namespace}/?`;
 }

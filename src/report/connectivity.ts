@@ -1,12 +1,24 @@
 import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
 
-export type ConnectivityFormat = 'text' | 'json' | 'md' | 'mermaid';
+export type ConnectivityFormat = 'text' | 'json' | 'md' | 'mermaid' | 'dot' | 'csv';
 
-/** The connectivity map of the repository's workloads, in one of four formats. */
+/** What `[hostNetwork]` after a workload means, wherever one is shown. */
+export const HOST_NETWORK_LEGEND =
+  "[hostNetwork]: the pods use the node's network. Kubernetes leaves policy for them undefined and most network plugins do not apply it, so their side allows every connection; the other side's policies apply, matching them as the pod or as the node's address.";
+
+function hasHostNetwork(rows: readonly ConnectivityRow[]): boolean {
+  return rows.some((r) => [r.source, r.destination].some((e) => e.type === 'workload' && e.hostNetwork));
+}
+
+/** The connectivity map of the repository's workloads, in one of six formats. */
 export function connectivityReport(rows: readonly ConnectivityRow[], format: ConnectivityFormat): string {
   switch (format) {
     case 'text':
-      return rows.map(textLine).join('\n') + (rows.length ? '\n' : '');
+      return rows.map(textLine).join('\n') + (rows.length ? '\n' : '') + (hasHostNetwork(rows) ? `\n${HOST_NETWORK_LEGEND}\n` : '');
+    case 'csv':
+      return csv(rows);
+    case 'dot':
+      return dot(rows);
     case 'json':
       return `${JSON.stringify({ connections: rows.map(jsonLine) }, null, 2)}\n`;
     case 'mermaid':
@@ -22,7 +34,7 @@ function textLine(r: ConnectivityRow): string {
 
 function jsonEndpoint(e: MapNode): Record<string, unknown> {
   if (e.type === 'ip-range') return { type: e.type, family: e.family, start: e.start, end: e.end, cidrs: e.cidrs };
-  return { type: e.type, id: e.id, namespace: e.namespace, name: e.name, kind: e.kind };
+  return { type: e.type, id: e.id, namespace: e.namespace, name: e.name, kind: e.kind, hostNetwork: e.hostNetwork };
 }
 
 function jsonLine(r: ConnectivityRow): Record<string, unknown> {
@@ -66,6 +78,7 @@ function markdown(rows: readonly ConnectivityRow[]): string {
     '',
     'Connections the network policies allow between workloads and address ranges. A connection needs both the egress of its source and the ingress of its destination to admit it; workloads without policies are open both ways.',
     '',
+    ...(hasHostNetwork(rows) ? [HOST_NETWORK_LEGEND, ''] : []),
     '```mermaid',
     mermaid(rows).trimEnd(),
     '```',
@@ -73,4 +86,51 @@ function markdown(rows: readonly ConnectivityRow[]): string {
     ...(rows.length ? table : ['No connections are allowed.']),
     '',
   ].join('\n');
+}
+
+/** RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per connection under a `src,dst,conn` header. */
+function csv(rows: readonly ConnectivityRow[]): string {
+  return ['src,dst,conn', ...rows.map((r) => [r.source.id, r.destination.id, r.connections].map(csvField).join(','))].join('\n') + '\n';
+}
+
+function dotString(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Graphviz: one cluster per namespace holding its workloads (labelled without the
+ * namespace), address ranges as boxes outside them, one labelled edge per connection.
+ */
+function dot(rows: readonly ConnectivityRow[]): string {
+  const namespaces = new Map<string, Map<string, MapNode & { type: 'workload' }>>();
+  const addresses = new Map<string, MapNode>();
+  for (const r of rows) {
+    for (const e of [r.source, r.destination]) {
+      if (e.type === 'ip-range') addresses.set(e.id, e);
+      else {
+        const members = namespaces.get(e.namespace) ?? new Map<string, MapNode & { type: 'workload' }>();
+        namespaces.set(e.namespace, members);
+        members.set(e.id, e);
+      }
+    }
+  }
+  const out = ['digraph {'];
+  for (const [ns, members] of [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out.push(`\tsubgraph ${dotString(`cluster_${ns}`)} {`, `\t\tlabel=${dotString(`${ns}[namespace]`)}`);
+    for (const e of members.values()) {
+      const label = `${e.name ?? ''}[${e.kind ?? ''}]${e.hostNetwork ? '[hostNetwork]' : ''}`;
+      out.push(`\t\t${dotString(e.id)} [label=${dotString(label)}${e.hostNetwork ? ' style=dashed' : ''}]`);
+    }
+    out.push('\t}');
+  }
+  for (const e of addresses.values()) out.push(`\t${dotString(e.id)} [label=${dotString(e.id)} shape=box]`);
+  for (const r of rows) out.push(`\t${dotString(r.source.id)} -> ${dotString(r.destination.id)} [label=${dotString(r.connections)}]`);
+  if (hasHostNetwork(rows)) out.push(`\tlegend [shape=note label=${dotString(HOST_NETWORK_LEGEND)}]`);
+  out.push('}');
+  return `${out.join('\n')}\n`;
 }

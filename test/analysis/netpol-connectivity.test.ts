@@ -21,14 +21,10 @@ const deployment = (id: string, labels: Record<string, string>): Obj => {
     spec: { template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'example.com/c' }] } } },
   };
 };
-const BASE: Obj[] = [
-  pod('x/a', { app: 'a' }),
-  pod('x/b', { app: 'b' }),
-  pod('x/hn', { app: 'b' }, { hostNetwork: true }),
-  deployment('x/d', { app: 'd' }),
-];
-const V4 = '0.0.0.0-255.255.255.255';
-const V6 = '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff';
+const BASE: Obj[] = [pod('x/a', { app: 'a' }), pod('x/b', { app: 'b' }), deployment('x/d', { app: 'd' })];
+const HOST = pod('x/hn', { app: 'b' }, { hostNetwork: true });
+const V4 = '0.0.0.0/0';
+const V6 = '::/0';
 const ALL = 'All Connections';
 
 function map(...docs: Obj[]): string[] {
@@ -38,7 +34,7 @@ function map(...docs: Obj[]): string[] {
 }
 
 describe('computeConnectivity', () => {
-  it('no policies: every pair and every address, both ways; host-network pods are left out', () => {
+  it('no policies: every pair and every address, both ways', () => {
     expect(map()).toEqual([
       `${V4} => x/a[Pod] : ${ALL}`,
       `${V4} => x/b[Pod] : ${ALL}`,
@@ -161,8 +157,8 @@ describe('computeConnectivity', () => {
       }),
     );
     expect(lines.filter((l) => l.startsWith('x/a[Pod] => 1'))).toEqual([
-      `x/a[Pod] => 10.0.0.0-10.255.255.255 : ${ALL}`,
-      'x/a[Pod] => 192.0.2.0-192.0.2.127 : TCP 22',
+      `x/a[Pod] => 10.0.0.0/8 : ${ALL}`,
+      'x/a[Pod] => 192.0.2.0/25 : TCP 22',
     ]);
   });
 
@@ -176,7 +172,7 @@ describe('computeConnectivity', () => {
       `x/b[Pod] => ${V6} : ${ALL}`,
     ]);
     expect(lines.filter((l) => l.startsWith('y/e[Pod] =>') && !/\[/.test(l.split(' => ')[1] ?? ''))).toEqual([
-      'y/e[Pod] => 2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff : All Connections',
+      'y/e[Pod] => 2001:db8::/32 : All Connections',
     ]);
     // Address sources sort IPv4 first, then IPv6.
     const sources = lines.filter((l) => l.endsWith('=> x/b[Pod] : All Connections') && !l.startsWith('x/') && !l.startsWith('y/'));
@@ -210,9 +206,9 @@ describe('computeConnectivity', () => {
       }),
     );
     expect(lines.filter((l) => l.startsWith('x/a[Pod]'))).toEqual([
-      'x/a[Pod] => 9.0.0.0-9.255.255.255 : TCP 22',
-      `x/a[Pod] => 10.0.0.0-10.255.255.255 : ${ALL}`,
-      `x/a[Pod] => 2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff : ${ALL}`,
+      'x/a[Pod] => 9.0.0.0/8 : TCP 22',
+      `x/a[Pod] => 10.0.0.0/8 : ${ALL}`,
+      `x/a[Pod] => 2001:db8::/32 : ${ALL}`,
     ]);
   });
 
@@ -223,7 +219,7 @@ describe('computeConnectivity', () => {
     expect(lines.slice(0, 3)).toEqual([
       `${V4} => x/b[Pod] : ${ALL}`,
       `${V4} => x/d[Deployment] : ${ALL}`,
-      `10.0.0.0-10.255.255.255 => x/a[Pod] : ${ALL}`,
+      `10.0.0.0/8 => x/a[Pod] : ${ALL}`,
     ]);
   });
 
@@ -253,7 +249,7 @@ describe('computeConnectivity', () => {
       `${V6} => x/a[Pod] : ${ALL}`,
       `${V6} => x/b[Pod] : ${ALL}`,
       `${V6} => x/d[Deployment] : ${ALL}`,
-      `fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => app/w[Pod] : ${ALL}`,
+      `fd00::/8 => app/w[Pod] : ${ALL}`,
       `app/w[Pod] => ${V4} : ${ALL}`,
     ]);
   });
@@ -340,12 +336,19 @@ describe('connectivityRows', () => {
         end: '192.0.1.255',
         cidrs: ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/23'],
       },
-      destination: { type: 'workload', id: 'x/a[Pod]', namespace: 'x', name: 'a', kind: 'Pod' },
+      destination: { type: 'workload', id: 'x/a[Pod]', namespace: 'x', name: 'a', kind: 'Pod', hostNetwork: false },
       connections: 'TCP 443',
       connectionsDetail: { protocols: [{ protocol: 'TCP', ports: [{ from: 443, to: 443 }] }] },
     });
     const toD = rows.find((r) => r.destination.id === 'x/d[Deployment]' && r.source.type === 'workload');
-    expect(toD?.destination).toEqual({ type: 'workload', id: 'x/d[Deployment]', namespace: 'x', name: 'd', kind: 'Deployment' });
+    expect(toD?.destination).toEqual({
+      type: 'workload',
+      id: 'x/d[Deployment]',
+      namespace: 'x',
+      name: 'd',
+      kind: 'Deployment',
+      hostNetwork: false,
+    });
     expect(toD?.connectionsDetail).toEqual({ all: true });
     expect(toD?.connections).toBe(ALL);
   });
@@ -362,11 +365,11 @@ describe('connectivityRows', () => {
       ),
     );
     expect(rows.map((r) => r.destination)).toEqual([
-      { type: 'workload', id: 'y/e[Pod]', namespace: 'y', name: 'e', kind: 'Pod' },
-      { type: 'workload', id: 'y/e[Pod]', namespace: 'y', name: 'e', kind: 'Pod' },
+      { type: 'workload', id: 'y/e[Pod]', namespace: 'y', name: 'e', kind: 'Pod', hostNetwork: false },
+      { type: 'workload', id: 'y/e[Pod]', namespace: 'y', name: 'e', kind: 'Pod', hostNetwork: false },
       {
         type: 'ip-range',
-        id: '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
+        id: '2001:db8::/32',
         family: 'IPv6',
         start: '2001:db8::',
         end: '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
@@ -401,7 +404,15 @@ describe('isolation helpers', () => {
 });
 
 describe('namespace helpers', () => {
-  const m = model([namespace('x'), ...BASE, pod('y/e'), deployment('y/f', {})]);
+  const m = model([
+    namespace('x'),
+    pod('x/a', { app: 'a' }),
+    pod('x/b', { app: 'b' }),
+    HOST,
+    deployment('x/d', { app: 'd' }),
+    pod('y/e'),
+    deployment('y/f', {}),
+  ]);
 
   it('workloadsByNamespace groups in path order, optionally without host-network pods', () => {
     const all = workloadsByNamespace(m);

@@ -223,7 +223,7 @@ describe('connectivity', () => {
     const text = runCli(['connectivity'], { cwd: repo });
     expect(text.code).toBe(0);
     // Deny-all with a DNS-only egress: the only connection left is UDP/TCP 53 out.
-    expect(text.stdout).toMatch(/^shop\/web\[Deployment\] => 0\.0\.0\.0-255\.255\.255\.255 : .*53/m);
+    expect(text.stdout).toMatch(/^shop\/web\[Deployment\] => 0\.0\.0\.0\/0 : .*53/m);
     expect(text.stdout).not.toMatch(/=> shop\/web/);
     const json = JSON.parse(runCli(['connectivity', '-f', 'json'], { cwd: repo }).stdout);
     expect(json.connections.length).toBeGreaterThan(0);
