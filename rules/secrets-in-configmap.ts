@@ -1,6 +1,14 @@
 import { defineRule } from '../src/rule/rule.js';
 import { resourcesOf } from '../src/model/model.js';
-import { decodeBase64, holdsPrivateKey, isCredentialKey, isFlagValue, isPlaceholder, urlPassword } from '../src/analysis/secrets.js';
+import {
+  decodeBase64,
+  holdsPrivateKey,
+  isCredentialKey,
+  isFlagValue,
+  isPlaceholder,
+  jsonHoldsCredential,
+  urlPassword,
+} from '../src/analysis/secrets.js';
 
 export default defineRule({
   id: 'secrets-in-configmap',
@@ -54,7 +62,10 @@ into logs and support bundles. A key named like a credential (\`DB_PASSWORD\`, \
 function leak(key: string, value: string): string | undefined {
   if (holdsPrivateKey(value)) return 'holds a PEM private key';
   if (urlPassword(value) !== undefined) return 'holds a URL with an embedded password';
-  // An embedded file (several lines) is judged by its own key only: its inner settings are the file's business.
-  if (isCredentialKey(key) && !isPlaceholder(value) && !isFlagValue(value)) return 'is named like a credential and holds a value';
+  if (!isCredentialKey(key) || isPlaceholder(value) || isFlagValue(value)) return undefined;
+  // A JSON settings document under the key (names of Secrets, file names) is judged by what it holds.
+  const inner = jsonHoldsCredential(value);
+  if (inner === false) return undefined;
+  return inner ? 'holds a JSON document with a credential in it' : 'is named like a credential and holds a value';
   return undefined;
 }

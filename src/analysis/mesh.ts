@@ -186,6 +186,9 @@ export function namespaceLabelsInject(labels: Readonly<Record<string, string>>):
   return injection === 'enabled' || Object.hasOwn(labels, 'istio.io/rev');
 }
 
+/** Namespaces of Kubernetes itself: the sidecar injector never injects there. */
+const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
 export class MeshAnalysis {
   readonly rootNamespace: string;
   readonly peerAuthentications: readonly PeerAuthentication[];
@@ -338,14 +341,36 @@ export class MeshAnalysis {
           ...metaEntries(r, r.metadata?.get('annotations'), 'namespace'),
         );
     for (const w of this.model.workloads) entries.push(...podTemplateEntries(w));
+    const reported = new Set<string>();
     for (const e of entries) {
+      const namespace = e.resource.kind === 'Namespace' ? e.resource.name : (e.resource.namespace ?? '');
       const istio =
         e.where === 'pod template' ? e.key === ISTIO_INJECT && e.value === 'false' : e.key === 'istio-injection' && e.value === 'disabled';
-      if (istio && this.istioInUse) out.push({ mesh: 'istio', resource: e.resource, node: e.node, key: e.key, where: e.where });
-      if (e.key === LINKERD_INJECT && e.value === 'disabled' && this.linkerdInUse)
-        out.push({ mesh: 'linkerd', resource: e.resource, node: e.node, key: e.key, where: e.where });
+      const meshes: InjectionOptOut['mesh'][] = [];
+      if (istio && this.istioInUse && this.istioMayInject(namespace, e.where)) meshes.push('istio');
+      if (e.key === LINKERD_INJECT && e.value === 'disabled' && this.linkerdInUse) meshes.push('linkerd');
+      for (const m of meshes) {
+        // One finding per object and mesh, where a template both labels and annotates the opt-out.
+        const key = `${m} ${e.resource.kind} ${namespace} ${e.resource.name}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        out.push({ mesh: m, resource: e.resource, node: e.node, key: e.key, where: e.where });
+      }
     }
     return out;
+  }
+
+  /**
+   * Whether Istio would inject sidecars there but for the opt-out: never in the root namespace
+   * (the control plane and gateways run without sidecars) or in Kubernetes' own namespaces,
+   * which the injector leaves alone; a pod's opt-out matters where its namespace injects, or
+   * where the repository does not show the namespace's labels.
+   */
+  private istioMayInject(namespace: string, where: MetaEntry['where']): boolean {
+    if (namespace === this.rootNamespace || SYSTEM_NAMESPACES.has(namespace)) return false;
+    if (where === 'namespace') return true;
+    const info = this.model.namespaces.get(namespace);
+    return this.inMesh(namespace) || !info?.labelsComplete;
   }
 
   /**

@@ -125,6 +125,28 @@ export function isCredentialKey(key: string): boolean {
   return CREDENTIAL_WORDS.has(last) || last === 'apikey' || lastTwo === 'api_key' || last === 'privatekey' || lastTwo === 'private_key';
 }
 
+/**
+ * For a value that is a JSON document (an embedded settings file under a credential-like key,
+ * such as KServe's `credentials`), whether a credential is written inside it: a credential-like
+ * key holding a real string, at any depth. Undefined when the value is not a JSON object or list.
+ */
+export function jsonHoldsCredential(value: string): boolean | undefined {
+  const text = value.trim();
+  if (!text.startsWith('{') && !text.startsWith('[')) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const holds = (v: unknown, key: string | undefined): boolean => {
+    if (Array.isArray(v)) return v.some((item) => holds(item, key));
+    if (typeof v === 'object' && v !== null) return Object.entries(v).some(([k, child]) => holds(child, k));
+    return typeof v === 'string' && key !== undefined && isCredentialKey(key) && v.trim() !== '' && !isPlaceholder(v) && !isFlagValue(v);
+  };
+  return typeof doc === 'object' && doc !== null ? holds(doc, undefined) : undefined;
+}
+
 /** Switches and flags: a credential is never one of these words. */
 export function isFlagValue(value: string): boolean {
   return /^(true|false|yes|no|on|off|enabled?|disabled?)$/i.test(value.trim());
