@@ -300,6 +300,7 @@ export class EdgeAnalysis {
       if (svc.kind !== 'Service' || svc.group !== '') continue;
       const type = svc.root.get('spec', 'type');
       if (type?.str() !== 'LoadBalancer' || internalLoadBalancerAnnotation(svc.annotations) !== undefined) continue;
+      if (frontsEntryPoint(svc)) continue;
       const field = (svc.root.get('spec', 'loadBalancerSourceRanges')?.items() ?? [])
         .map((n) => n.str())
         .filter((s): s is string => s !== undefined);
@@ -314,6 +315,18 @@ export class EdgeAnalysis {
     }
     return out;
   }
+}
+
+/**
+ * Ingress controllers and gateways, by the labels their Services select: they are the
+ * public entry point by design, and the edge rules judge what they serve (TLS, rate limits)
+ * on the Ingress and Gateway objects instead.
+ */
+const ENTRY_POINT_SELECTOR = /ingress|gateway|traefik|kong|contour|envoy|haproxy/i;
+
+function frontsEntryPoint(svc: Resource): boolean {
+  const selector = svc.root.get('spec', 'selector')?.entries() ?? [];
+  return selector.some(([key, node]) => ENTRY_POINT_SELECTOR.test(`${key}=${node.str() ?? ''}`));
 }
 
 function classController(cls: Resource): IngressController | undefined {
