@@ -34,6 +34,7 @@ import meshMtlsStrictMissing from './mesh-mtls-strict-missing.js';
 import meshPortExclusion from './mesh-port-exclusion.js';
 import meshSidecarInjectionDisabled from './mesh-sidecar-injection-disabled.js';
 import netpolAllowAll from './netpol-allow-all.js';
+import netpolAssertionFailed from './netpol-assertion-failed.js';
 import netpolDefaultDenyEgressMissing from './netpol-default-deny-egress-missing.js';
 import netpolDefaultDenyIngressMissing from './netpol-default-deny-ingress-missing.js';
 import netpolEgressDnsBlocked from './netpol-egress-dns-blocked.js';
@@ -85,6 +86,7 @@ export const RULES: readonly Rule[] = [
   meshPortExclusion,
   meshSidecarInjectionDisabled,
   netpolAllowAll,
+  netpolAssertionFailed,
   netpolDefaultDenyEgressMissing,
   netpolDefaultDenyIngressMissing,
   netpolEgressDnsBlocked,

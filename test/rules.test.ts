@@ -12,6 +12,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
 const LAYER_PREFIXES = ['netpol', 'cni', 'mesh', 'edge', 'dns', 'secrets', 'host', 'access'];
 const META_RULES = ['parse-error', 'unknown-field', 'suppression-invalid', 'suppression-unused'];
+/** Rules the project adds beyond the catalogue's tables, each asked for by an issue (netpol-assertion-failed: issue 13). */
+const PROJECT_ADDITIONS = ['netpol-assertion-failed'];
 
 describe('every rule follows the house rules', () => {
   const ids = RULES.map((r) => r.id);
@@ -83,7 +85,7 @@ describe('the catalogue is implemented', () => {
     // Rule rows start with the id in backquotes; the layer headings' rows (`netpol-`) are not rules.
     const tableIds = [...text.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1] as string).filter((id) => !id.endsWith('-'));
     const suppressionIds = [...text.matchAll(/`(suppression-[a-z-]+)`/g)].map((m) => m[1] as string);
-    const specified = [...new Set([...tableIds, ...suppressionIds])].sort();
+    const specified = [...new Set([...tableIds, ...suppressionIds, ...PROJECT_ADDITIONS])].sort();
     const listed = runListRules();
     expect(listed).toEqual(specified);
   });

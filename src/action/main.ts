@@ -7,11 +7,12 @@ import { ConfigError } from '../core/errors.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../core/finding.js';
 import { TOOL } from '../core/tool.js';
 import { findConfigFile, loadConfig, ConfigErrors } from '../engine/config.js';
-import { lint } from '../engine/lint.js';
+import { connectivityDiff, lint } from '../engine/lint.js';
+import { UsageError } from '../core/errors.js';
 import { applyBaseline, readBaseline } from '../engine/baseline.js';
 import { MATRIX_COLUMNS, defenceMatrix } from '../engine/matrix.js';
 import { sarif } from '../report/sarif.js';
-import { actionSummary } from '../report/summary.js';
+import { actionSummary, type SummaryInput } from '../report/summary.js';
 import { pathsWithoutInput } from '../cli/main.js';
 
 /** GitHub shows at most this many annotations of each level per step. */
@@ -69,6 +70,7 @@ async function lintRepository(): Promise<void> {
   const failed = failOn !== 'none' && fresh.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn as Severity]);
   const leftOut = annotate ? annotateFindings(fresh) : 0;
 
+  const connectivity = pullRequestConnectivity(cwd, target, config);
   const matrix = defenceMatrix({ model: result.model, findings: counted, ranRules: new Set(result.rules.map((r) => r.rule.id)) });
   await core.summary
     .addRaw(
@@ -83,6 +85,7 @@ async function lintRepository(): Promise<void> {
         annotationsLeftOut: leftOut,
         annotationsPerLevel: ANNOTATIONS_PER_LEVEL,
         sarifFile: path.relative(process.cwd(), sarifPath) || sarifFile,
+        ...(connectivity ? { connectivity } : {}),
       }),
     )
     .write();
@@ -91,6 +94,43 @@ async function lintRepository(): Promise<void> {
   core.setOutput('findings', String(counted.length));
   core.setOutput('new-findings', String(fresh.length));
   if (failed) core.setFailed(`nsl-lint: ${fresh.length} finding${fresh.length === 1 ? '' : 's'}, at least one at or above "${failOn}"`);
+}
+
+/**
+ * The base commit of the pull request being checked: `pull_request.base.sha` from the event
+ * payload, else the base branch (`GITHUB_BASE_REF`) as fetched from origin. Undefined
+ * outside pull requests.
+ */
+export function pullRequestBase(env: NodeJS.ProcessEnv): string | undefined {
+  const eventPath = env['GITHUB_EVENT_PATH'];
+  if (eventPath && fs.existsSync(eventPath)) {
+    try {
+      const event = JSON.parse(fs.readFileSync(eventPath, 'utf8')) as { pull_request?: { base?: { sha?: unknown } } };
+      const sha = event.pull_request?.base?.sha;
+      if (typeof sha === 'string' && /^[0-9a-f]{40,64}$/i.test(sha)) return sha;
+    } catch {
+      // A payload that is not JSON says nothing about a base.
+    }
+  }
+  const branch = env['GITHUB_BASE_REF'];
+  return branch ? `origin/${branch}` : undefined;
+}
+
+/** What the pull request changes in the connectivity map, or why that could not be computed. */
+function pullRequestConnectivity(cwd: string, target: string, config: Config): SummaryInput['connectivity'] {
+  const base = pullRequestBase(process.env);
+  if (!base) return undefined;
+  const shown = /^[0-9a-f]{40,64}$/i.test(base) ? base.slice(0, 12) : base;
+  try {
+    const diff = connectivityDiff({ paths: [target], cwd, config }, { ref: base });
+    return { base: shown, changes: diff.rows };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return {
+      base: shown,
+      unavailable: `${err.message}. The checkout needs the base commit: use \`actions/checkout\` with \`fetch-depth: 0\`.`,
+    };
+  }
 }
 
 /** Annotate the most severe findings first, up to GitHub's limit per level; returns how many were left out. */

@@ -1,9 +1,11 @@
 import { podOwner } from '../model/k8s.js';
-import { familyMax, formatIp, formatRange, partition, rangeToCidrs, type Family, type IpRange } from '../core/ip.js';
-import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
+import { familyMax, formatIp, formatRange, parseCidr, partition, rangeToCidrs, type Family, type IpRange } from '../core/ip.js';
+import type { AssertionEndpoint, ConnectivityAssertion } from '../core/config.js';
+import type { ConnectivityChangeRow, ConnectivityRow, MapNode } from '../core/connectivity.js';
+import type { Location } from '../core/location.js';
 import { ConnSet } from './netpol-ports.js';
-import type { Endpoint, NetpolAnalysis, PodEndpoint } from './netpol.js';
-import type { Direction, Peer } from './netpol-types.js';
+import type { Bounds, Decision, Endpoint, Explanation, NetpolAnalysis, PodEndpoint } from './netpol.js';
+import type { Direction, Peer, Policy } from './netpol-types.js';
 
 /**
  * The connectivity map: for every (source, destination) pair the connections the policies
@@ -46,7 +48,7 @@ function cidrsOf(a: NetpolAnalysis): IpRange[] {
   return out;
 }
 
-type WorkloadEndpoint = Extract<MapEndpoint, { kind: 'workload' }>;
+export type WorkloadEndpoint = Extract<MapEndpoint, { kind: 'workload' }>;
 
 /** One endpoint per owner; pods of one owner that differ nowhere policies look are evaluated once. */
 function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; ids: Map<PodEndpoint, WorkloadEndpoint> } {
@@ -234,7 +236,7 @@ export function connectivityRows(lines: readonly ConnectionLine[]): Connectivity
   }));
 }
 
-function rowEndpoint(e: MapEndpoint): MapNode {
+export function rowEndpoint(e: MapEndpoint): MapNode {
   if (e.kind === 'ip') {
     return {
       type: 'ip-range',
@@ -246,4 +248,326 @@ function rowEndpoint(e: MapEndpoint): MapNode {
     };
   }
   return { type: 'workload', id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
+}
+
+/** The workloads of the map, one per owner (the first pod of each owner speaks for it). */
+export function mapWorkloads(a: NetpolAnalysis): WorkloadEndpoint[] {
+  const { groups, ids } = groupByOwner(a);
+  return [...groups.values()].map((g) => ids.get(g[0] as PodEndpoint) as WorkloadEndpoint).sort(compareEndpoints);
+}
+
+// ---------------------------------------------------------------------------------------
+// Explanations: which policies decide a connection, from the evaluator's own trace.
+
+/** One side's decisions; `asNodeAddress` when the other side is a host-network pod seen by its node's address. */
+export interface SideExplanation {
+  direction: Direction;
+  /** The endpoint whose policies decide this side. */
+  endpoint: WorkloadEndpoint;
+  explanation: Explanation;
+  asNodeAddress?: true;
+}
+
+export interface PairExplanation {
+  source: MapEndpoint;
+  destination: MapEndpoint;
+  /** What the pair may connect with: egress and ingress together. */
+  connections: ConnSet;
+  sides: SideExplanation[];
+}
+
+const NODE_ADDRESS: Endpoint = { kind: 'dns-address' };
+
+function counterpart(e: MapEndpoint): Endpoint {
+  return e.kind === 'ip' ? { kind: 'ip', range: e.range } : e.pod;
+}
+
+/**
+ * How the policies of `me` judge `other` in `direction`. A host-network counterpart may be
+ * seen as its pod or as its node's address (plugins differ): both readings are explained,
+ * and either may connect, as in the map.
+ */
+function explainSide(
+  a: NetpolAnalysis,
+  me: WorkloadEndpoint,
+  direction: Direction,
+  other: MapEndpoint,
+): { allowed: ConnSet; sides: SideExplanation[] } {
+  const target = counterpart(other);
+  if (target.kind === 'pod' && target.hostNetwork && !me.pod.hostNetwork) {
+    const asPod = a.explain(me.pod, direction, { ...target, hostNetwork: false });
+    const asNode = a.explain(me.pod, direction, NODE_ADDRESS);
+    return {
+      allowed: asPod.allowed.union(asNode.allowed),
+      sides: [
+        { direction, endpoint: me, explanation: asPod },
+        { direction, endpoint: me, explanation: asNode, asNodeAddress: true },
+      ],
+    };
+  }
+  const explanation = a.explain(me.pod, direction, target);
+  return { allowed: explanation.allowed, sides: [{ direction, endpoint: me, explanation }] };
+}
+
+/** Why `source` may (or may not) connect to `destination`: the source's egress, then the destination's ingress. */
+export function explainPair(a: NetpolAnalysis, source: MapEndpoint, destination: MapEndpoint): PairExplanation {
+  let connections = ConnSet.ALL;
+  const sides: SideExplanation[] = [];
+  if (source.kind === 'workload') {
+    const e = explainSide(a, source, 'Egress', destination);
+    connections = connections.intersect(e.allowed);
+    sides.push(...e.sides);
+  }
+  if (destination.kind === 'workload') {
+    const i = explainSide(a, destination, 'Ingress', source);
+    connections = connections.intersect(i.allowed);
+    sides.push(...i.sides);
+  }
+  return { source, destination, connections, sides };
+}
+
+/**
+ * The whole map explained: every ordered pair of workloads (denied pairs included) and every
+ * address range the map shows.
+ */
+export function explainMap(a: NetpolAnalysis): PairExplanation[] {
+  const workloads = mapWorkloads(a);
+  const pairs: [MapEndpoint, MapEndpoint][] = [];
+  for (const s of workloads) for (const d of workloads) if (s !== d) pairs.push([s, d]);
+  for (const line of computeConnectivity(a))
+    if (line.source.kind === 'ip' || line.destination.kind === 'ip') pairs.push([line.source, line.destination]);
+  return pairs
+    .map(([s, d]) => explainPair(a, s, d))
+    .sort((x, y) => compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination));
+}
+
+/**
+ * The map's endpoints a user names: `ns/name` (the owner or the workload itself, with an
+ * optional `[Kind]`), or an address or CIDR. Undefined when the text is neither.
+ */
+export function findEndpoints(a: NetpolAnalysis, text: string): MapEndpoint[] | undefined {
+  const range = parseCidr(text);
+  if (range) return [{ kind: 'ip', id: rangeId(range), range }];
+  const m = /^([^/\s]+)\/([^/\s[\]]+)(?:\[([A-Za-z]+)\])?$/.exec(text.trim());
+  if (!m) return undefined;
+  const [, namespace, name, kind] = m;
+  return mapWorkloads(a).filter(
+    (w) =>
+      w.pod.namespace === namespace &&
+      (kind === undefined || w.owner.kind === kind) &&
+      (w.owner.name === name || a.pods.some((p) => p.workload?.name === name && p.namespace === namespace && sameOwner(a, p, w))),
+  );
+}
+
+function sameOwner(a: NetpolAnalysis, pod: PodEndpoint, w: WorkloadEndpoint): boolean {
+  const owner = pod.workload ? (podOwner(pod.workload) ?? { kind: pod.workload.kind, name: pod.workload.name }) : undefined;
+  return owner?.kind === w.owner.kind && owner.name === w.owner.name && pod.namespace === w.pod.namespace;
+}
+
+/**
+ * Connections as the map spells them, or `All Connections but …` when what is missing is
+ * shorter to say (what an isolating policy refuses is usually everything but a few ports).
+ */
+export function spellConnections(c: ConnSet): string {
+  const missing = ConnSet.ALL.subtract(c);
+  if (c.isEmpty || missing.isEmpty || !c.other) return c.toMapString();
+  const but = `All Connections but ${missing.toMapString()}`;
+  return but.length < c.toMapString().length ? but : c.toMapString();
+}
+
+/** A policy as a user finds it: its kind and `namespace/name`. */
+export function policyName(p: Policy): string {
+  const kind = p.flavor === 'calico' ? `Calico ${p.resource.kind}` : p.resource.kind;
+  return `${kind} ${p.namespace !== undefined ? `${p.namespace}/` : ''}${p.resource.name}`;
+}
+
+/** A deciding step in words, with the place that decides it (the rule item, else the policy's name). */
+export interface DecisionText {
+  verdict: 'allows' | 'denies' | 'passes';
+  connections: ConnSet;
+  text: string;
+  at: Location | undefined;
+  policy: Policy | undefined;
+}
+
+export function describeDecision(d: Decision, direction: Direction): DecisionText {
+  const dir = direction.toLowerCase();
+  switch (d.kind) {
+    case 'rule': {
+      const rules = d.policy[direction];
+      const position = rules?.rules.indexOf(d.rule) ?? -1;
+      const deny = position < 0 ? (rules?.denies.indexOf(d.rule) ?? -1) : -1;
+      const name = d.rule.node.get('name')?.str();
+      const which = position >= 0 ? `${dir} rule ${position + 1}` : deny >= 0 ? `${dir} deny rule ${deny + 1}` : `${dir} rule`;
+      const passTo =
+        d.action !== 'Pass' ? '' : d.policy.tier === 'admin' ? ' to the NetworkPolicies' : ' to the namespace profile, which allows';
+      return {
+        verdict: d.action === 'Allow' ? 'allows' : d.action === 'Deny' ? 'denies' : 'passes',
+        connections: d.connections,
+        text: `${policyName(d.policy)}, ${which}${name ? ` "${name}"` : ''}${passTo}`,
+        at: d.rule.node.loc,
+        policy: d.policy,
+      };
+    }
+    case 'isolated': {
+      const first = d.policies[0];
+      const names = d.policies.map(policyName);
+      return {
+        verdict: 'denies',
+        connections: d.connections,
+        text: `${names.join(', ')} ${names.length === 1 ? 'isolates' : 'isolate'} ${dir} and no rule allows it`,
+        at: first?.resource.metadata?.get('name')?.loc,
+        policy: first,
+      };
+    }
+    case 'open':
+      return {
+        verdict: 'allows',
+        connections: d.connections,
+        text:
+          d.reason === 'host-network'
+            ? 'host-network pod: policies do not apply to it'
+            : d.reason === 'not-selected'
+              ? `no policy selects it for ${dir}`
+              : `no policy isolates its ${dir}`,
+        at: undefined,
+        policy: undefined,
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Static assertions: expected connections from the config, checked against the map's semantics.
+
+/** The map's endpoints an assertion side selects. Namespace labels must match for certain. */
+export function selectEndpoints(a: NetpolAnalysis, e: AssertionEndpoint): MapEndpoint[] {
+  if (e.kind === 'cidr') {
+    const range = parseCidr(e.cidr);
+    return range ? [{ kind: 'ip', id: rangeId(range), range }] : [];
+  }
+  if (e.kind === 'workload') return findEndpoints(a, `${e.namespace}/${e.name}`) ?? [];
+  const matches = (labels: Readonly<Record<string, string>>, want: Record<string, string>): boolean =>
+    Object.entries(want).every(([k, v]) => labels[k] === v);
+  return mapWorkloads(a).filter(
+    (w) =>
+      (e.namespace === undefined || w.pod.namespace === e.namespace) &&
+      matches(w.pod.ns.labels, e.namespaceLabels) &&
+      matches(w.pod.labels, e.podLabels),
+  );
+}
+
+/** Bounds of what a pair may connect with: `lower` what it surely may, `upper` what it possibly may. */
+function pairBounds(a: NetpolAnalysis, s: MapEndpoint, d: MapEndpoint): Bounds {
+  const side = (me: MapEndpoint, direction: Direction, other: MapEndpoint): Bounds => {
+    if (me.kind === 'ip') return { lower: ConnSet.ALL, upper: ConnSet.ALL };
+    const target = counterpart(other);
+    if (target.kind === 'pod' && target.hostNetwork && !me.pod.hostNetwork) {
+      // Seen as the pod or as the node's address: either may be how the plugin sees it.
+      const asPod = a.allowed(me.pod, direction, { ...target, hostNetwork: false });
+      const asNode = a.allowed(me.pod, direction, NODE_ADDRESS);
+      return { lower: asPod.lower.intersect(asNode.lower), upper: asPod.upper.union(asNode.upper) };
+    }
+    return a.allowed(me.pod, direction, target);
+  };
+  const egress = side(s, 'Egress', d);
+  const ingress = side(d, 'Ingress', s);
+  return { lower: egress.lower.intersect(ingress.lower), upper: egress.upper.intersect(ingress.upper) };
+}
+
+export interface AssertionBreach {
+  source: MapEndpoint;
+  destination: MapEndpoint;
+  /** What the pair actually connects with on the asserted connections. */
+  actual: ConnSet;
+  /** The steps that decide the asserted connections the wrong way. */
+  because: { direction: Direction; endpoint: WorkloadEndpoint; decision: Decision }[];
+}
+
+export type AssertionOutcome =
+  { holds: true } | { holds: false; empty: ('from' | 'to')[] } | { holds: false; breaches: AssertionBreach[]; pairs: number };
+
+/**
+ * Whether an assertion holds. `deny`: no selected pair surely connects on the asserted
+ * connections (any connection without `port`). `allow`: every selected pair may connect on
+ * every asserted port (on something, without `port`). An answer that hangs on labels nobody
+ * defined is not a breach. A side that selects nothing breaks the assertion: it checks nothing.
+ */
+export function checkAssertion(a: NetpolAnalysis, assertion: ConnectivityAssertion): AssertionOutcome {
+  const from = selectEndpoints(a, assertion.from);
+  const to = selectEndpoints(a, assertion.to);
+  const empty = [...(from.length ? [] : ['from' as const]), ...(to.length ? [] : ['to' as const])];
+  if (empty.length) return { holds: false, empty };
+  const asked = assertion.port ? ConnSet.ports(assertion.port.protocol, assertion.port.from, assertion.port.to) : ConnSet.ALL;
+  const breaches: AssertionBreach[] = [];
+  let pairs = 0;
+  for (const s of from) {
+    for (const d of to) {
+      // Pods of one owner talking among themselves are not judged, as in the map.
+      if (s === d || (s.kind === 'workload' && d.kind === 'workload' && s.id === d.id)) continue;
+      pairs++;
+      const bounds = pairBounds(a, s, d);
+      const broken =
+        assertion.expect === 'deny'
+          ? !bounds.lower.intersect(asked).isEmpty
+          : assertion.port
+            ? !asked.subtract(bounds.upper).isEmpty
+            : bounds.upper.isEmpty;
+      if (!broken) continue;
+      const actual = (assertion.expect === 'deny' ? bounds.lower : bounds.upper).intersect(asked);
+      const wrong = assertion.expect === 'deny' ? (v: DecisionText) => v.verdict !== 'denies' : (v: DecisionText) => v.verdict === 'denies';
+      const because: AssertionBreach['because'] = [];
+      for (const side of explainPair(a, s, d).sides)
+        for (const decision of side.explanation.decisions) {
+          const v = describeDecision(decision, side.direction);
+          if (wrong(v) && !v.connections.intersect(asked).isEmpty)
+            because.push({ direction: side.direction, endpoint: side.endpoint, decision });
+        }
+      breaches.push({ source: s, destination: d, actual, because });
+    }
+  }
+  return breaches.length ? { holds: false, breaches, pairs } : { holds: true };
+}
+
+// ---------------------------------------------------------------------------------------
+// Diff: two maps compared row by row, endpoints by name.
+
+export interface ConnectionChange {
+  change: 'added' | 'removed' | 'changed';
+  source: MapEndpoint;
+  destination: MapEndpoint;
+  before: ConnSet;
+  after: ConnSet;
+}
+
+/** Rows that appear, disappear or whose connections differ between `before` and `after`. */
+export function diffConnectivity(before: readonly ConnectionLine[], after: readonly ConnectionLine[]): ConnectionChange[] {
+  const key = (l: ConnectionLine): string => `${l.source.id}\u0000${l.destination.id}`;
+  const old = new Map(before.map((l) => [key(l), l]));
+  const now = new Map(after.map((l) => [key(l), l]));
+  const out: ConnectionChange[] = [];
+  for (const [k, l] of now) {
+    const was = old.get(k);
+    if (!was) out.push({ change: 'added', source: l.source, destination: l.destination, before: ConnSet.NONE, after: l.connections });
+    else if (!was.connections.equals(l.connections))
+      out.push({ change: 'changed', source: l.source, destination: l.destination, before: was.connections, after: l.connections });
+  }
+  for (const [k, l] of old)
+    if (!now.has(k))
+      out.push({ change: 'removed', source: l.source, destination: l.destination, before: l.connections, after: ConnSet.NONE });
+  return out.sort((x, y) => compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination));
+}
+
+/** The changes as plain rows for reporters. */
+export function changeRows(changes: readonly ConnectionChange[]): ConnectivityChangeRow[] {
+  return changes.map((c) => ({
+    change: c.change,
+    source: rowEndpoint(c.source),
+    destination: rowEndpoint(c.destination),
+    before: c.before.toMapString(),
+    after: c.after.toMapString(),
+    beforeDetail: c.before.toJSON(),
+    afterDetail: c.after.toJSON(),
+    opened: spellConnections(c.after.subtract(c.before)),
+    closed: spellConnections(c.before.subtract(c.after)),
+  }));
 }

@@ -61,6 +61,26 @@ export interface Bounds {
   upper: ConnSet;
 }
 
+/**
+ * One step of an evaluation and the connections it decided: a rule (`Allow` admits, `Deny`
+ * refuses, `Pass` hands on: from an admin tier to the pod's own policies, from a Calico
+ * policy to the namespace profile, which allows); the pod's isolating policies, which refuse
+ * what none of their rules admits; or the open default (no policy selects the pod, it is on
+ * the host network, or nothing isolates the direction).
+ */
+export type Decision =
+  | { kind: 'rule'; policy: Policy; rule: PolicyRule; action: 'Allow' | 'Deny' | 'Pass'; connections: ConnSet }
+  | { kind: 'isolated'; policies: Policy[]; connections: ConnSet }
+  | { kind: 'open'; reason: 'not-selected' | 'host-network' | 'not-isolated'; connections: ConnSet };
+
+export interface Explanation {
+  /** What the direction allows (the upper bound). */
+  allowed: ConnSet;
+  decisions: Decision[];
+  /** Policies that may or may not select the pod (labels nobody defined). */
+  maybe: Policy[];
+}
+
 export interface Applicable {
   policy: Policy;
   selected: Tri;
@@ -318,14 +338,34 @@ export class NetpolAnalysis {
     return { lower: r1.lower.intersect(r2.lower), upper: r1.upper.union(r2.upper) };
   }
 
-  private evaluate(apps: Applicable[], other: Endpoint, dstPorts: NamedPort[], bound: 'lower' | 'upper'): ConnSet {
+  /**
+   * Why `pod` allows what it allows in `direction` with `other`: the deciding steps of the
+   * evaluation, in the order they decide (admin tier, deny rules, the pod's own policies,
+   * isolation, baseline tier, the open default), each with the connections it decided.
+   * Uncertain matches count as matching, as in the upper bound; `maybe` lists the policies
+   * that select the pod only through labels nobody defined.
+   */
+  explain(pod: PodEndpoint, direction: Direction, other: Endpoint): Explanation {
+    const apps = this.applicable(pod, direction);
+    if (apps.length === 0) {
+      const reason = pod.hostNetwork ? 'host-network' : 'not-selected';
+      return { allowed: ConnSet.ALL, decisions: [{ kind: 'open', reason, connections: ConnSet.ALL }], maybe: [] };
+    }
+    const dst = direction === 'Ingress' ? pod : other;
+    const decisions: Decision[] = [];
+    const allowed = this.evaluate(apps, other, dst.kind === 'pod' ? dst.ports : [], 'upper', decisions);
+    return { allowed, decisions, maybe: apps.filter((a) => a.selected !== true).map((a) => a.policy) };
+  }
+
+  private evaluate(apps: Applicable[], other: Endpoint, dstPorts: NamedPort[], bound: 'lower' | 'upper', trace?: Decision[]): ConnSet {
     const takes = (rule: PolicyRule, permissive: boolean): boolean => {
       const m = this.ruleMatches(rule, other);
       // Upper bound: uncertain allows match and uncertain denies do not; lower bound the reverse.
       return permissive === (bound === 'upper') ? m !== false : m === true;
     };
+    type Hit = { policy: Policy; rule: PolicyRule; action: 'Allow' | 'Deny' | 'Pass'; connections: ConnSet };
     /** First match per connection over `rules`, starting from `open`: what Allow (and Pass) take, and what no rule takes. */
-    const firstMatch = (list: Applicable[], open: ConnSet): { allowed: ConnSet; passed: ConnSet; rest: ConnSet } => {
+    const firstMatch = (list: Applicable[], open: ConnSet, hits?: Hit[]): { allowed: ConnSet; passed: ConnSet; rest: ConnSet } => {
       let rest = open;
       let allowed = ConnSet.NONE;
       let passed = ConnSet.NONE;
@@ -335,6 +375,7 @@ export class NetpolAnalysis {
           if (!takes(rule, rule.action !== 'Deny')) continue;
           const c = resolvePorts(rule.ports, dstPorts).intersect(rest);
           if (c.isEmpty) continue;
+          hits?.push({ policy: a.policy, rule, action: rule.action, connections: c });
           if (rule.action === 'Allow') allowed = allowed.union(c);
           else if (rule.action === 'Pass') passed = passed.union(c);
           rest = rest.subtract(c);
@@ -343,25 +384,51 @@ export class NetpolAnalysis {
       }
       return { allowed, passed, rest };
     };
+    /** Record what each hit decided, as far as `within` leaves it. */
+    const record = (hits: readonly Hit[], within: (h: Hit) => ConnSet): void => {
+      for (const h of hits) {
+        const connections = within(h);
+        if (!connections.isEmpty) trace?.push({ kind: 'rule', policy: h.policy, rule: h.rule, action: h.action, connections });
+      }
+    };
+    const hits: Hit[] | undefined = trace ? [] : undefined;
     const admin = apps.filter((a) => a.policy.tier === 'admin');
     const own = apps.filter((a) => a.policy.tier === undefined);
     const baseline = apps.filter((a) => a.policy.tier === 'baseline');
     // The admin tier decides first; what it passes or leaves goes on.
-    const top = admin.length ? firstMatch(admin, ConnSet.ALL) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
+    const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
     const open = top.rest.union(top.passed);
+    if (hits) record(hits.splice(0), (h) => h.connections);
     if (open.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
-      for (const rule of a.rules.denies) if (takes(rule, false)) denied = denied.union(resolvePorts(rule.ports, dstPorts));
-    if (own.some((a) => a.rules.isolates)) {
+      for (const rule of a.rules.denies)
+        if (takes(rule, false)) {
+          const c = resolvePorts(rule.ports, dstPorts);
+          if (hits)
+            record([{ policy: a.policy, rule, action: 'Deny', connections: c }], (h) => h.connections.intersect(open).subtract(denied));
+          denied = denied.union(c);
+        }
+    const isolating = own.filter((a) => a.rules.isolates);
+    if (isolating.length) {
       // Calico's `Pass` goes to the namespace profile, which allows.
-      const mid = firstMatch(own, ConnSet.ALL);
+      const mid = firstMatch(own, ConnSet.ALL, hits);
+      if (hits) {
+        record(hits.splice(0), (h) => h.connections.intersect(open).subtract(h.action === 'Deny' ? ConnSet.NONE : denied));
+        const unmatched = mid.rest.intersect(open).subtract(denied);
+        if (!unmatched.isEmpty) trace?.push({ kind: 'isolated', policies: isolating.map((a) => a.policy), connections: unmatched });
+      }
       return top.allowed.union(mid.allowed.union(mid.passed).intersect(open).subtract(denied));
     }
     const left = open.subtract(denied);
-    if (!baseline.length) return top.allowed.union(left);
+    if (!baseline.length) {
+      if (!left.isEmpty) trace?.push({ kind: 'open', reason: 'not-isolated', connections: left });
+      return top.allowed.union(left);
+    }
     // The baseline tier: its first matching rule decides; what it does not match is allowed.
-    const low = firstMatch(baseline, left);
+    const low = firstMatch(baseline, left, hits);
+    if (hits) record(hits.splice(0), (h) => h.connections);
+    if (!low.rest.isEmpty) trace?.push({ kind: 'open', reason: 'not-isolated', connections: low.rest });
     return top.allowed.union(low.allowed).union(low.rest);
   }
 

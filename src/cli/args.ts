@@ -29,13 +29,37 @@ export interface CliOptions {
   baseline: string | undefined;
   /** `--write-baseline FILE`: write the current findings' fingerprints there instead of a report. */
   writeBaseline: string | undefined;
+  /** `connectivity --diff REF` / `--diff-dir DIR`: the base the map is compared with. */
+  diff: { ref: string } | { dir: string } | undefined;
+  /** `connectivity --explain [SRC=>DST]`: `all` explains the whole map. */
+  explain: { pair: string } | 'all' | undefined;
+}
+
+/**
+ * `--explain` alone explains the whole map; `--explain 'SRC=>DST'` one pair. The pair is
+ * taken from the next argument only when it holds `=>`, so a path after a bare `--explain`
+ * stays a path.
+ */
+function explainArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg !== '--explain') out.push(arg);
+    else if (argv[i + 1]?.includes('=>')) out.push(`--explain=${argv[++i] ?? ''}`);
+    else out.push('--explain=');
+  }
+  return out;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: explainArgs(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -49,6 +73,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
         'only-files': { type: 'boolean' },
         baseline: { type: 'string' },
         'write-baseline': { type: 'string' },
+        diff: { type: 'string' },
+        'diff-dir': { type: 'string' },
+        explain: { type: 'string' },
         'list-rules': { type: 'boolean' },
         debug: { type: 'boolean' },
         verbose: { type: 'boolean' },
@@ -95,6 +122,18 @@ export function parseCliArgs(argv: string[]): CliOptions {
         `${ignored.map((f) => `--${f}`).join(' and ')} do${ignored.length === 1 ? 'es' : ''} not apply to \`connectivity\` (it reports no findings)`,
       );
   }
+  const diffRef = values.diff;
+  const diffDir = values['diff-dir'];
+  const explain = values.explain;
+  const connectivityOnly = (['diff', 'diff-dir', 'explain'] as const).filter((f) => values[f] !== undefined);
+  if (command !== 'connectivity' && connectivityOnly.length)
+    throw new UsageError(`--${connectivityOnly[0]} goes with \`connectivity\` (nsl-lint connectivity --${connectivityOnly[0]} …)`);
+  if (connectivityOnly.length > 1) throw new UsageError(`--${connectivityOnly.join(' and --')} cannot be combined: choose one`);
+  if (diffRef === '' || diffDir === '') throw new UsageError(`--${diffRef === '' ? 'diff' : 'diff-dir'} needs a value`);
+  if (connectivityOnly.length && paths.includes('-'))
+    throw new UsageError(`--${connectivityOnly[0]} reads the repository, not standard input (\`-\`)`);
+  if (connectivityOnly.length && format !== undefined && !['text', 'json', 'md'].includes(format))
+    throw new UsageError(`--${connectivityOnly[0]} prints text, json or md, not "${format}"`);
   if (values['only-files'] && (paths.length === 0 || paths.includes('-')))
     throw new UsageError('--only-files takes the files to report on as paths (not `-`): the whole repository is still checked');
   return {
@@ -112,6 +151,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
     verbose: values.verbose ?? false,
     baseline: values.baseline,
     writeBaseline: values['write-baseline'],
+    diff: diffRef !== undefined ? { ref: diffRef } : diffDir !== undefined ? { dir: diffDir } : undefined,
+    explain: explain === undefined ? undefined : explain === '' || explain === 'all' ? 'all' : { pair: explain },
   };
 }
 

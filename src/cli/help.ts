@@ -15,6 +15,20 @@ Commands:
   connectivity              print which workloads and address ranges may connect,
                             as NetworkPolicies and AdminNetworkPolicies allow it
                             (-f text|json|md|mermaid|dot|csv)
+  connectivity --diff <rev> the connections added, removed and changed since a git
+                            revision (branch, tag, commit): the revision's files
+                            are read into a temporary folder, the working tree,
+                            index and branches are left alone (-f text|json|md)
+  connectivity --diff-dir <dir>
+                            the same against a folder holding the base version
+  connectivity --explain ['SRC=>DST']
+                            which policies and rules (NetworkPolicy, Calico,
+                            Cilium, AdminNetworkPolicy tiers) allow or deny each
+                            connection, with file:line; alone: every pair of
+                            workloads (denied ones too) and address range; with
+                            a pair (quote it): that pair only. SRC and DST are
+                            ns/name (owner or workload, optionally ns/name[Kind])
+                            or an address/CIDR (-f text|json|md)
 
 Options:
   -f, --format <name>       report format: ${FORMATS.join(', ')} (default: stylish)
@@ -78,6 +92,12 @@ Config (.nsl-lint.yaml):
   cluster:          { cni: flannel, namespaceLabels: { <ns>: { k: v } }, dnsSelector: { k8s-app: kube-dns } }
   mesh:             { rootNamespace: istio-system }
   host:             { privateInterfaces: [ eth1 ], sensitivePorts: [ 8443, "9000-9100/tcp" ] }
+  connectivity:     { assertions: [ { from: shop/web, to: payments/db, port: tcp/5432, expect: deny } ] }
+                    expected connections, checked on every run (rule
+                    netpol-assertion-failed): from/to are ns/name, ns/*, a CIDR,
+                    or { namespace, namespaceLabels, podLabels } / { cidr };
+                    port is tcp/N, udp/N, sctp/N-M or N (TCP), absent = any
+                    connection; expect is allow or deny
 
 Rules and what they mean: rules/README.md, or \`nsl-lint --list-rules\`.
 `;

@@ -6,8 +6,8 @@ import { ConfigErrors, findConfigFile, loadConfig } from '../engine/config.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { SEVERITY_RANK, isActive } from '../core/finding.js';
 import { applyBaseline, baselineText, readBaseline } from '../engine/baseline.js';
-import { connectivityMap, lint } from '../engine/lint.js';
-import { connectivityReport } from '../report/connectivity.js';
+import { connectivityDiff, connectivityExplanation, connectivityMap, lint } from '../engine/lint.js';
+import { connectivityReport, diffReport, explanationReport, type ChangeFormat } from '../report/connectivity.js';
 import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
 import { github } from '../report/github.js';
 import { json } from '../report/json.js';
@@ -74,6 +74,17 @@ function execute(options: CliOptions, io: CliIO): number {
   if (options.command === 'connectivity') {
     const format = options.format ?? 'text';
     if (!isConnectivityFormat(format)) throw new UsageError(`unknown format "${format}"`);
+    if (options.diff || options.explain) {
+      const changeFormat = format as ChangeFormat;
+      const done = options.diff ? connectivityDiff(loadOptions, options.diff) : undefined;
+      const explained = options.explain
+        ? connectivityExplanation(loadOptions, options.explain === 'all' ? undefined : options.explain.pair)
+        : undefined;
+      if (done) emit(io, options.outputFile, diffReport(done.rows, changeFormat, done.base));
+      if (explained) emit(io, options.outputFile, explanationReport(explained.rows, changeFormat));
+      printNotices(io, done?.notices ?? explained?.notices ?? [], options.verbose);
+      return EXIT.ok;
+    }
     const map = connectivityMap(loadOptions);
     emit(io, options.outputFile, connectivityReport(map.rows, format));
     printNotices(io, map.notices, options.verbose);

@@ -10,6 +10,29 @@ export interface SensitivePort {
   label: string;
 }
 
+/**
+ * One side of a connectivity assertion: a workload (`ns/name`, the workload or the owner of
+ * its pods), the workloads of namespaces (by name or labels) with optional pod labels, or
+ * an address range (CIDR).
+ */
+export type AssertionEndpoint =
+  | { kind: 'workload'; namespace: string; name: string }
+  | { kind: 'pods'; namespace?: string; namespaceLabels: Record<string, string>; podLabels: Record<string, string> }
+  | { kind: 'cidr'; cidr: string };
+
+/** An expected connection (config `connectivity.assertions`), checked on every run. */
+export interface ConnectivityAssertion {
+  /** Position in `connectivity.assertions`: the finding's anchor. */
+  index: number;
+  from: AssertionEndpoint;
+  to: AssertionEndpoint;
+  /** Absent: any connection. */
+  port?: { protocol: 'TCP' | 'UDP' | 'SCTP'; from: number; to: number };
+  expect: 'allow' | 'deny';
+  /** The assertion as written, for messages: `shop/web → payments/db tcp/5432: deny`. */
+  text: string;
+}
+
 /** The validated configuration, as every layer reads it (loading lives in the engine). */
 export interface Config {
   rules: Record<string, RuleSetting>;
@@ -33,6 +56,7 @@ export interface Config {
     /** Empty means the built-in list. */
     sensitivePorts: SensitivePort[];
   };
+  connectivity: { assertions: ConnectivityAssertion[] };
   /** Where the config came from, for messages and for findings anchored in it. */
   source?: { file: string; text: string };
 }
@@ -48,5 +72,6 @@ export function defaultConfig(): Config {
     cluster: { namespaceLabels: {}, dnsSelector: { 'k8s-app': 'kube-dns' } },
     mesh: { rootNamespace: 'istio-system' },
     host: { privateInterfaces: [], sensitivePorts: [] },
+    connectivity: { assertions: [] },
   };
 }

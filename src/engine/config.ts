@@ -6,7 +6,8 @@ import { YamlLocator, parseYamlStream } from '../parse/yaml.js';
 import { ConfigError } from '../core/errors.js';
 import { GuardedReader } from '../discover/read.js';
 import { DEFAULT_SENSITIVE_PORTS } from '../analysis/firewall.js';
-import { defaultConfig, type Config, type SensitivePort } from '../core/config.js';
+import { defaultConfig, type AssertionEndpoint, type Config, type ConnectivityAssertion, type SensitivePort } from '../core/config.js';
+import { parseCidr } from '../core/ip.js';
 
 export const CONFIG_FILE_NAMES = ['.nsl-lint.yaml', '.nsl-lint.yml'];
 /** A config is a few lines; anything this large is not one. */
@@ -32,6 +33,23 @@ export class ConfigErrors extends ConfigError {
 
 const severity = { enum: ['low', 'medium', 'high'] };
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+/** One side of a connectivity assertion: `ns/name`, `ns/*`, a CIDR, or a mapping of selectors. */
+const assertionEndpoint = {
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        namespace: { type: 'string', minLength: 1 },
+        namespaceLabels: stringMap,
+        podLabels: stringMap,
+        cidr: { type: 'string' },
+      },
+    },
+  ],
+};
 
 /** The schema of `.nsl-lint.yaml`; unknown keys are errors so typos do not pass silently. */
 export const CONFIG_SCHEMA = {
@@ -60,6 +78,26 @@ export const CONFIG_SCHEMA = {
         cni: { type: 'string' },
         namespaceLabels: { type: 'object', additionalProperties: stringMap },
         dnsSelector: stringMap,
+      },
+    },
+    connectivity: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        assertions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['from', 'to', 'expect'],
+            properties: {
+              from: assertionEndpoint,
+              to: assertionEndpoint,
+              port: { oneOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string' }] },
+              expect: { enum: ['allow', 'deny'] },
+            },
+          },
+        },
       },
     },
     mesh: { type: 'object', additionalProperties: false, properties: { rootNamespace: { type: 'string', minLength: 1 } } },
@@ -154,6 +192,7 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
         problems.push(problem(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, at, 'value'));
     }
   });
+  const assertions = connectivityAssertions(raw, problems, problem);
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1)
     throw new ConfigErrors(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
@@ -167,10 +206,80 @@ export function loadConfig(file: string, displayName: string, knownRules: Readon
     cluster: { ...base.cluster, ...user.cluster },
     mesh: { ...base.mesh, ...user.mesh },
     host: { ...base.host, ...user.host, sensitivePorts },
+    connectivity: { assertions },
     source: { file: displayName, text },
   };
   if (user.failOn !== undefined) config.failOn = user.failOn;
   return config;
+}
+
+/**
+ * `connectivity.assertions` as the rule reads them. Shapes the schema rejects are already
+ * problems; here each value is read for its meaning (an endpoint that is neither `ns/name`
+ * nor an address range, a malformed port), with the problem at its line.
+ */
+function connectivityAssertions(raw: unknown, problems: ConfigError[], problem: Problem): ConnectivityAssertion[] {
+  const section = isRecord(raw) ? raw['connectivity'] : undefined;
+  const list = isRecord(section) && Array.isArray(section['assertions']) ? (section['assertions'] as unknown[]) : [];
+  const out: ConnectivityAssertion[] = [];
+  list.forEach((item, index) => {
+    if (!isRecord(item)) return;
+    const at = ['connectivity', 'assertions', index];
+    let ok = true;
+    const fail = (message: string, key: readonly (string | number)[], part: 'key' | 'value' = 'value'): void => {
+      ok = false;
+      const p = problem(`"connectivity.assertions.${index}${key.length ? `.${key.join('.')}` : ''}" ${message}`, [...at, ...key], part);
+      if (!problems.some((q) => sameSpot(q, p))) problems.push(p);
+    };
+    const endpoint = (side: 'from' | 'to'): AssertionEndpoint | undefined => {
+      const v = item[side];
+      if (typeof v === 'string') {
+        if (parseCidr(v)) return { kind: 'cidr', cidr: v.trim() };
+        const m = /^([^/\s]+)\/([^/\s]+)$/.exec(v.trim());
+        if (!m) {
+          fail('is neither a workload `namespace/name` (or `namespace/*`) nor an address range (CIDR)', [side]);
+          return undefined;
+        }
+        const [, namespace = '', name = ''] = m;
+        return name === '*' ? { kind: 'pods', namespace, namespaceLabels: {}, podLabels: {} } : { kind: 'workload', namespace, name };
+      }
+      if (!isRecord(v)) return undefined;
+      if (typeof v['cidr'] === 'string') {
+        if (Object.keys(v).length > 1) fail('selects by `cidr` or by namespace and pod labels, not both', [side, 'cidr'], 'key');
+        else if (!parseCidr(v['cidr'])) fail(`is not an address range: ${JSON.stringify(v['cidr'])}`, [side, 'cidr']);
+        else return { kind: 'cidr', cidr: v['cidr'].trim() };
+        return undefined;
+      }
+      const labels = (k: string): Record<string, string> => (isRecord(v[k]) ? (v[k] as Record<string, string>) : {});
+      return {
+        kind: 'pods',
+        ...(typeof v['namespace'] === 'string' ? { namespace: v['namespace'] } : {}),
+        namespaceLabels: labels('namespaceLabels'),
+        podLabels: labels('podLabels'),
+      };
+    };
+    const from = endpoint('from');
+    const to = endpoint('to');
+    if (from?.kind === 'cidr' && to?.kind === 'cidr') fail('connects two address ranges: one side must select workloads', []);
+    let port: ConnectivityAssertion['port'];
+    const p = item['port'];
+    if (typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535) port = { protocol: 'TCP', from: p, to: p };
+    else if (typeof p === 'string') {
+      const m = /^(?:(tcp|udp|sctp)\/)?(\d+)(?:-(\d+))?$/i.exec(p.trim());
+      const lo = Number(m?.[2]);
+      const hi = m?.[3] === undefined ? lo : Number(m[3]);
+      if (!m) fail('is not a port: expected `tcp/5432`, `udp/53`, `sctp/9000-9100` or a number (TCP)', ['port']);
+      else if (lo < 1 || hi > 65535 || lo > hi) fail(`is not a port range within 1-65535: ${JSON.stringify(p)}`, ['port']);
+      else port = { protocol: (m[1] ?? 'tcp').toUpperCase() as 'TCP' | 'UDP' | 'SCTP', from: lo, to: hi };
+    }
+    const expect = item['expect'];
+    if (!ok || !from || !to || (expect !== 'allow' && expect !== 'deny')) return;
+    const said = (side: 'from' | 'to'): string =>
+      typeof item[side] === 'string' ? (item[side] as string) : jsyaml.dump(item[side], { flowLevel: 0 }).trim();
+    const portText = port ? ` ${port.protocol.toLowerCase()}/${port.from}${port.to === port.from ? '' : `-${port.to}`}` : '';
+    out.push({ index, from, to, ...(port ? { port } : {}), expect, text: `${said('from')} → ${said('to')}${portText}: ${expect}` });
+  });
+  return out;
 }
 
 type Problem = (message: string, key: readonly (string | number)[], part: 'key' | 'value') => ConfigError;
@@ -213,12 +322,13 @@ function schemaProblems(errors: readonly ErrorObject[], raw: unknown, problem: P
       continue;
     const at = pathOf(error);
     const name = at.length ? `"${at.join('.')}"` : 'config';
-    let key: readonly (string | number)[] = at;
+    // Sequence items are located by index, not by a key spelt as digits.
+    let key: readonly (string | number)[] = at.map((k, i) => (Array.isArray(valueAt(raw, at.slice(0, i))) ? Number(k) : k));
     let part: 'key' | 'value' = 'value';
     let message = `${name} ${error.message ?? 'is invalid'}`;
     if (error.keyword === 'additionalProperties') {
       const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-      key = [...at, extra];
+      key = [...key, extra];
       part = 'key';
       message = `unknown key "${key.join('.')}"${didYouMean(extra, Object.keys(objectSchemaAt(at)?.properties ?? {}))}`;
     } else if (error.keyword === 'enum') {
@@ -245,6 +355,7 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   additionalProperties?: SchemaNode | boolean;
   oneOf?: SchemaNode[];
+  items?: SchemaNode;
 }
 
 /** The mapping schema at a config path (a rule's setting in its mapping form). */
@@ -252,7 +363,9 @@ function objectSchemaAt(at: readonly string[]): SchemaNode | undefined {
   let node: SchemaNode | undefined = CONFIG_SCHEMA as unknown as SchemaNode;
   for (const k of at) {
     const next: SchemaNode | undefined =
-      node?.properties?.[k] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
+      node?.properties?.[k] ??
+      (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined) ??
+      (/^\d+$/.test(k) ? node?.items : undefined);
     node = next?.oneOf ? next.oneOf.find((b) => b.type === 'object') : next;
   }
   return node;

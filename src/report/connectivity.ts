@@ -1,4 +1,4 @@
-import type { ConnectivityRow, MapNode } from '../core/connectivity.js';
+import type { ConnectivityChangeRow, ConnectivityRow, ExplanationRow, MapNode } from '../core/connectivity.js';
 
 export type ConnectivityFormat = 'text' | 'json' | 'md' | 'mermaid' | 'dot' | 'csv';
 
@@ -133,4 +133,118 @@ function dot(rows: readonly ConnectivityRow[]): string {
   if (hasHostNetwork(rows)) out.push(`\tlegend [shape=note label=${dotString(HOST_NETWORK_LEGEND)}]`);
   out.push('}');
   return `${out.join('\n')}\n`;
+}
+
+/** Formats of `--diff` and `--explain`. */
+export type ChangeFormat = 'text' | 'json' | 'md';
+
+/**
+ * What a change does to the map, one sentence per opened or closed set of connections:
+ * "opens `shop/web[Deployment] → payments/db[StatefulSet] : TCP 5432`".
+ */
+export function changeSentences(rows: readonly ConnectivityChangeRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const pair = `${r.source.id} → ${r.destination.id}`;
+    if (r.opened !== 'No Connections') out.push(`opens \`${pair} : ${r.opened}\``);
+    if (r.closed !== 'No Connections') out.push(`closes \`${pair} : ${r.closed}\``);
+  }
+  return out;
+}
+
+/** The connectivity diff against `base`: one line per added, removed or changed pair. */
+export function diffReport(rows: readonly ConnectivityChangeRow[], format: ChangeFormat, base: string): string {
+  switch (format) {
+    case 'text': {
+      if (rows.length === 0) return `No connection changed since ${base}.\n`;
+      const lines = rows.map((r) => {
+        const pair = `${r.source.id} => ${r.destination.id}`;
+        if (r.change === 'added') return `added    ${pair} : ${r.after}`;
+        if (r.change === 'removed') return `removed  ${pair} : ${r.before}`;
+        const what = [r.opened !== 'No Connections' ? `opens ${r.opened}` : '', r.closed !== 'No Connections' ? `closes ${r.closed}` : '']
+          .filter(Boolean)
+          .join('; ');
+        return `changed  ${pair} : ${r.before} -> ${r.after} (${what})`;
+      });
+      return `Connections changed since ${base}:\n${lines.join('\n')}\n`;
+    }
+    case 'json':
+      return `${JSON.stringify(
+        {
+          base,
+          changes: rows.map((r) => ({
+            change: r.change,
+            source: { id: r.source.id, ...jsonEndpoint(r.source) },
+            destination: { id: r.destination.id, ...jsonEndpoint(r.destination) },
+            before: r.beforeDetail,
+            after: r.afterDetail,
+          })),
+        },
+        null,
+        2,
+      )}\n`;
+    case 'md': {
+      const cell = (t: string): string => t.replace(/\|/g, '\\|');
+      const out = ['# Connectivity changes', '', `Compared with ${cell(base)}.`, ''];
+      if (rows.length === 0) return [...out, 'No connection changed.', ''].join('\n');
+      out.push(...changeSentences(rows).map((s) => `- This change ${s}.`), '');
+      out.push('| Change | Source | Destination | Before | After |', '|---|---|---|---|---|');
+      for (const r of rows)
+        out.push(`| ${r.change} | ${cell(r.source.id)} | ${cell(r.destination.id)} | ${cell(r.before)} | ${cell(r.after)} |`);
+      return `${out.join('\n')}\n`;
+    }
+  }
+}
+
+function stepText(s: ExplanationRow['sides'][number]['steps'][number]): string {
+  const where = s.file !== undefined ? ` (${s.file}${s.line !== undefined ? `:${s.line}` : ''})` : '';
+  return `${s.verdict} ${s.connections}: ${s.reason}${where}`;
+}
+
+function sideTitle(side: ExplanationRow['sides'][number]): string {
+  const seen = side.asNodeAddress ? ", the other side seen as its node's address" : '';
+  const maybe = side.maybe.length ? `; ${side.maybe.join(', ')} may also select it (labels nobody defined)` : '';
+  return `${side.direction} of ${side.endpoint}${seen}${maybe}`;
+}
+
+/**
+ * Why each pair may connect with what it may: the deciding steps of the source's egress and
+ * of the destination's ingress, each with the connections it decides and its file:line.
+ */
+export function explanationReport(rows: readonly ExplanationRow[], format: ChangeFormat): string {
+  switch (format) {
+    case 'text':
+      return rows
+        .map((r) =>
+          [
+            `${r.source.id} => ${r.destination.id} : ${r.connections}`,
+            ...r.sides.flatMap((side) => [`  ${sideTitle(side)}:`, ...side.steps.map((s) => `    ${stepText(s)}`)]),
+            ...(r.sides.length === 0 ? ['  no policy decides between two address ranges'] : []),
+          ].join('\n'),
+        )
+        .map((block) => `${block}\n`)
+        .join('\n');
+    case 'json':
+      return `${JSON.stringify(
+        {
+          pairs: rows.map((r) => ({
+            source: { id: r.source.id, ...jsonEndpoint(r.source) },
+            destination: { id: r.destination.id, ...jsonEndpoint(r.destination) },
+            connections: r.connections,
+            sides: r.sides,
+          })),
+        },
+        null,
+        2,
+      )}\n`;
+    case 'md': {
+      const out = ['# Connectivity explained', ''];
+      for (const r of rows) {
+        out.push(`## \`${r.source.id}\` → \`${r.destination.id}\`: ${r.connections}`, '');
+        for (const side of r.sides) out.push(`- ${sideTitle(side)}`, ...side.steps.map((s) => `  - ${stepText(s)}`));
+        out.push('');
+      }
+      return `${out.join('\n')}`;
+    }
+  }
 }

@@ -1,4 +1,6 @@
 import { SEVERITIES, type Finding, type Severity } from '../core/finding.js';
+import type { ConnectivityChangeRow } from '../core/connectivity.js';
+import { changeSentences } from './connectivity.js';
 import { printable } from './printable.js';
 
 /** The layers of the rule catalogue, by rule id prefix, in the order of the guidance. */
@@ -27,7 +29,15 @@ export interface SummaryInput {
   annotationsLeftOut: number;
   annotationsPerLevel: number;
   sarifFile: string;
+  /**
+   * For a pull request: the connectivity map's changes against its base commit, or why they
+   * could not be computed (the base commit is not in a shallow checkout).
+   */
+  connectivity?: { base: string; changes: readonly ConnectivityChangeRow[] } | { base: string; unavailable: string };
 }
+
+/** Connectivity changes listed in the summary; the rest are counted. */
+export const SUMMARY_CHANGES_SHOWN = 30;
 
 const MARK = { pass: '✓', fail: '✗', 'n/a': '–' } as const;
 
@@ -77,6 +87,23 @@ export function actionSummary(input: SummaryInput): string {
       '✗ a rule that decides the layer fires there; ✓ the layer applies and its rules stay quiet; – the layer does not apply.',
       '',
     );
+  }
+
+  if (input.connectivity) {
+    out.push('### Connectivity changes', '');
+    const base = `\`${cell(input.connectivity.base)}\``;
+    if ('unavailable' in input.connectivity) out.push(`Not computed against the base ${base}: ${cell(input.connectivity.unavailable)}`, '');
+    else {
+      const sentences = changeSentences(input.connectivity.changes);
+      if (sentences.length === 0) out.push(`This change opens and closes no connection (compared with the base ${base}).`, '');
+      else {
+        out.push(`Compared with the base ${base}:`, '');
+        out.push(...sentences.slice(0, SUMMARY_CHANGES_SHOWN).map((s) => `- this change ${printable(s)}`));
+        const more = sentences.length - SUMMARY_CHANGES_SHOWN;
+        if (more > 0) out.push(`- … and ${more} more (\`nsl-lint connectivity --diff <base>\` lists them all)`);
+        out.push('');
+      }
+    }
   }
 
   if (input.annotationsLeftOut > 0) {
