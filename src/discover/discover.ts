@@ -135,9 +135,10 @@ interface ScopedIgnore {
   rules: Ignore;
 }
 
-function loadGitignore(reader: GuardedReader, dir: string): ScopedIgnore | undefined {
+/** `present`: the walk has listed the folder and knows whether it holds a `.gitignore`. */
+function loadGitignore(reader: GuardedReader, dir: string, present?: boolean): ScopedIgnore | undefined {
   const file = path.join(dir, '.gitignore');
-  if (!fs.existsSync(file)) return undefined;
+  if (present === false || (present === undefined && !fs.existsSync(file))) return undefined;
   const read = reader.read(file);
   return read.ok ? { dir, rules: ignore().add(read.text) } : undefined;
 }
@@ -159,7 +160,10 @@ function gitignoresAbove(reader: GuardedReader, root: string, dir: string): Scop
 
 function isIgnored(scopes: ScopedIgnore[], abs: string, isDir: boolean): boolean {
   for (const scope of scopes) {
-    const rel = path.relative(scope.dir, abs).split(path.sep).join('/');
+    // The walk descends from each scope's folder, so `abs` lies below it: no path.relative per entry.
+    const prefix = scope.dir.endsWith(path.sep) ? scope.dir : scope.dir + path.sep;
+    const below = abs.startsWith(prefix) ? abs.slice(prefix.length) : path.relative(scope.dir, abs);
+    const rel = path.sep === '/' ? below : below.split(path.sep).join('/');
     if (!rel || rel.startsWith('..')) continue;
     if (scope.rules.ignores(isDir ? `${rel}/` : rel)) return true;
   }
@@ -181,14 +185,16 @@ interface Walk {
 }
 
 function walk(dir: string, inherited: ScopedIgnore[], w: Walk): void {
-  const own = loadGitignore(w.reader, dir);
-  const scopes = own ? [...inherited, own] : inherited;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
+  // A linked `.gitignore` is looked at as before; a folder holds none when the listing shows none.
+  const listed = entries.find((e) => e.name === '.gitignore');
+  const own = loadGitignore(w.reader, dir, listed === undefined ? false : listed.isFile() ? true : undefined);
+  const scopes = own ? [...inherited, own] : inherited;
   // Name order, so that notices come out the same on every file system.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {

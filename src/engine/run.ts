@@ -189,11 +189,15 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Turns path locations into spans, parsing a file with positions only when it has findings. */
+/**
+ * Turns path locations into spans, parsing with positions only the documents that have
+ * findings (see YamlLocator).
+ */
 class Locator {
   private readonly texts = new Map<string, string>();
   private readonly locators = new Map<string, YamlLocator>();
-  private readonly lines = new Map<string, string[]>();
+  /** Offsets where each line starts, for the files whose lines are asked for. */
+  private readonly lineStarts = new Map<string, number[]>();
 
   constructor(model: Model) {
     for (const f of model.files) this.texts.set(f.path, f.text);
@@ -211,12 +215,20 @@ class Locator {
     return { file: loc.file, span };
   }
 
+  /** The text of a 1-based line, without its line break (`\r\n` or `\n`). */
   lineText(file: string, line: number): string {
-    let lines = this.lines.get(file);
-    if (!lines) {
-      lines = (this.texts.get(file) ?? '').split(/\r?\n/);
-      this.lines.set(file, lines);
+    const text = this.texts.get(file) ?? '';
+    let starts = this.lineStarts.get(file);
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.lineStarts.set(file, starts);
     }
-    return lines[line - 1] ?? '';
+    const start = starts[line - 1];
+    if (start === undefined) return '';
+    const next = starts[line];
+    if (next === undefined) return text.slice(start);
+    const end = next - 1 > start && text.charCodeAt(next - 2) === 0x0d ? next - 2 : next - 1;
+    return text.slice(start, end);
   }
 }

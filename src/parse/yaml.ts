@@ -90,40 +90,105 @@ const TOLERANT_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: CORE_TYPES, ex
  * parser (a false match only costs speed):
  * - anchors: alias expansion is bounded there;
  * - directives: `%YAML 1.1` changes the schema;
- * - null and collection keys: js-yaml names them `null` and `[object Object]`, the
- *   positional parser `""` and `{ a: 1 }`; a flow sequence after `{` or `,` may be a key
- *   (`{a: 1, [b]}`), and so may a flow mapping (`{{ x }}`), which js-yaml's values show
- *   (FLOW_MAP_KEY) so that `[{…}, {…}]` keeps the fast path;
  * - a block collection on the `---` line, which YAML 1.2 forbids and js-yaml allows;
- * - implicit keys longer than 1024 characters, which YAML 1.2 (and go-yaml) refuse;
  * - a tag on an empty document just before `---` or `...`, which js-yaml drops.
  */
 function needsPositionalParser(text: string): boolean {
   return (
-    (text.includes('&') && /(^|[\s[{,:-])&[^\s,[\]{}&]/m.test(text)) ||
+    hasAnchor(text) ||
     (text.includes('%') && /^%/m.test(text)) ||
-    // Null keys (`~:`, `null:`), empty keys (`: x`), and collections closed before a colon.
-    /(?:~|null|Null|NULL)[ \t]*:(?:[ \t]|$)/m.test(text) ||
-    /(?:^|\n)[ \t-]*:(?:[ \t\r\n]|$)/.test(text) ||
-    /[{,\]}][ \t]*:(?:[ \t\r\n]|$)/.test(text) ||
-    // Explicit keys (`? k`), and a flow sequence where a flow mapping expects a key.
-    (/\?(?:[ \t\r\n]|$)/.test(text) && /(?:^[ \t]*(?:-[ \t]+)*|[{,[][ \t]*)\?(?:[ \t]|$)/m.test(text)) ||
-    /[{,]\s*\[/.test(text) ||
-    /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) ||
-    hasLongKey(text) ||
+    (text.includes('---') && /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text)) ||
     (text.includes('!') && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text))
   );
 }
 
-/** Whether a line holds an implicit key longer than 1024 characters (lines that long are rare). */
-function hasLongKey(text: string): boolean {
+/** An anchor (`&name`) where a node may begin: at a line start or after a blank or `[{,:-`. */
+function hasAnchor(text: string): boolean {
+  for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) {
+    const next = text[i + 1];
+    if (next === undefined || /[\s,[\]{}&]/.test(next)) continue;
+    if (i === 0 || /[\s[{,:-]/.test(text[i - 1] as string)) return true;
+  }
+  return false;
+}
+
+/**
+ * Spellings of keys the two parsers name differently: null keys (`~:`, `null:`) and empty
+ * keys (`: x`), which js-yaml names `null` and the positional parser `""`; collections
+ * closed before a colon (`[a]: x`) and explicit keys (`? k`), which js-yaml flattens to
+ * strings; a flow sequence where a flow mapping expects a key (`{a: 1, [b]}`); implicit
+ * keys longer than 1024 characters, which YAML 1.2 (and go-yaml) refuse. Each match
+ * ends at the character that makes it a key. They are often not keys at all but text in a
+ * quoted or block scalar (CEL rules and descriptions of large CRDs): a match that lies
+ * inside a scalar js-yaml read is such text, and only the others send a text to the
+ * positional parser.
+ */
+// One pass over the text: null keys, empty keys, closed collections, flow sequences after `{` or `,`.
+const KEY_SPELLINGS = /(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)|^[ \t-]*:(?=[ \t\r\n]|$)|[{,\]}][ \t]*:(?=[ \t\r\n]|$)|[{,]\s*\[/gm;
+
+/**
+ * Where the text spells something that may be one of those keys: [start, end) offsets, by
+ * start, counted as js-yaml counts them (after a byte-order mark, which it drops).
+ */
+function keySpellings(text: string): [number, number][] {
+  const found: [number, number][] = [];
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (const m of text.matchAll(KEY_SPELLINGS)) found.push([m.index - bom, m.index - bom + m[0].length]);
+  // `? ` where a key may begin: first on its line (after sequence dashes), or after `{`, `,` or `[`.
+  for (const m of text.matchAll(/\?(?=[ \t\r\n]|$)/g)) {
+    const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+    const key = /^[ \t]*(?:-[ \t]+)*$|[{,[][ \t]*$/.exec(before);
+    if (key) found.push([m.index - before.length + key.index - bom, m.index + 1 - bom]);
+  }
+  for (const [start, end] of longKeys(text)) found.push([start - bom, end - bom]);
+  return found.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Marks the spellings that lie wholly inside a scalar, as js-yaml reports its nodes: a
+ * node opens where its separation space begins (blanks and comments, never structure) and
+ * closes at its end, so a scalar's range holds no key of the stream.
+ */
+function scalarCover(spellings: [number, number][]): { listener: jsyaml.LoadOptions['listener']; allInside: () => boolean } {
+  const inside = new Array<boolean>(spellings.length).fill(false);
+  const opens: number[] = [];
+  const listener = (event: 'open' | 'close', state: jsyaml.State): void => {
+    if (event === 'open') {
+      opens.push(state.position);
+      return;
+    }
+    const start = opens.pop() as number;
+    if (state.kind !== 'scalar') return;
+    const end = state.position;
+    // The first spelling starting at or after `start` (spellings are ordered by start).
+    let lo = 0;
+    let hi = spellings.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((spellings[mid] as [number, number])[0] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < spellings.length; i++) {
+      const [from, to] = spellings[i] as [number, number];
+      if (from >= end) break;
+      if (to <= end) inside[i] = true;
+    }
+  };
+  return { listener, allInside: () => inside.every(Boolean) };
+}
+
+/** Lines that begin with an implicit key longer than 1024 characters (lines that long are rare): the key and its colon. */
+function longKeys(text: string): [number, number][] {
+  const out: [number, number][] = [];
   for (let start = 0; start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
-    if (end - start > 1024 && /^(?:[^:\n]|:(?=[^\s])){1025,}:(?:[ \t]|$)/.test(text.slice(start, end))) return true;
+    const m = end - start > 1024 ? /^(?:[^:\n]|:(?=[^\s])){1025,}:(?=[ \t]|$)/.exec(text.slice(start, end)) : null;
+    // The key itself begins after the indentation and any sequence dashes.
+    if (m) out.push([start + (/^[ \t]*(?:-[ \t]+)*/.exec(m[0])?.[0].length ?? 0), start + m[0].length]);
     start = end + 1;
   }
-  return false;
+  return out;
 }
 
 /** A flow mapping that may be a key: js-yaml's values are then searched for `[object Object]`. */
@@ -220,6 +285,8 @@ export function parseYamlStream(text: string): StreamResult {
  */
 export function readFast(text: string): { docs: unknown[] } | { error: unknown } | undefined {
   if (needsPositionalParser(text)) return undefined;
+  const spellings = keySpellings(text);
+  const cover = spellings.length > 0 ? scalarCover(spellings) : undefined;
   const docs: unknown[] = [];
   try {
     jsyaml.loadAll(
@@ -228,11 +295,13 @@ export function readFast(text: string): { docs: unknown[] } | { error: unknown }
         if (d !== null && d !== undefined) docs.push(d);
       },
       // Deep CRD schemas are real; nesting past the bracket limit is not.
-      { maxDepth: DEEP, schema: TOLERANT_SCHEMA } as jsyaml.LoadOptions,
+      { maxDepth: DEEP, schema: TOLERANT_SCHEMA, ...(cover ? { listener: cover.listener } : {}) } as jsyaml.LoadOptions,
     );
   } catch (error) {
-    return { error };
+    // Where a spelling may be a key, the positional parser decides what the error is.
+    return cover ? undefined : { error };
   }
+  if (cover && !cover.allInside()) return undefined;
   if (FLOW_MAP_KEY.test(text) && hasMappingKey(docs)) return undefined;
   return { docs };
 }
@@ -310,29 +379,116 @@ function rangeSpan(lc: LineCounter, from: number, to: number): Span {
 
 type Range = [number, number];
 
-/** Resolves document paths to spans for one file; built on first use, then reused. */
-export class YamlLocator {
-  private lineCounter = new LineCounter();
-  /** Each counted document with the offset of the text it was parsed from. */
-  private readonly docs: { doc: Document.Parsed; offset: number }[];
+/** A counted document's text: `text.slice(start, end)`, parsed on first use. */
+interface Segment {
+  start: number;
+  end: number;
+  doc?: Document.Parsed;
+}
 
-  constructor(text: string) {
+/**
+ * The counted documents of a stream as ranges of its text, when a plain scan can tell them:
+ * a line that starts with `---` begins a document wherever it stands (YAML 1.2, 9.1.2: a
+ * marker at the start of a line ends any scalar or collection), and a document holds
+ * something when a line of it is not blank or a comment. Undefined when the scan cannot be
+ * sure: no marker (one document), `...` ends or `%` directives, a document that may be
+ * only a null (`--- ~`) or a tag, anchor or alias.
+ */
+function documentSegments(text: string): Segment[] | undefined {
+  const markers: number[] = [];
+  for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) markers.push(m.index);
+  if (markers.length === 0 || /^(?:\.\.\.(?=[ \t\r\n]|$)|%)/m.test(text)) return undefined;
+  const starts = markers[0] === 0 || (markers[0] === 1 && text.charCodeAt(0) === 0xfeff) ? markers : [0, ...markers];
+  const out: Segment[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i] as number;
+    const end = i + 1 < starts.length ? (starts[i + 1] as number) : text.length;
+    const content = segmentContent(text, start, end);
+    if (content === 'unsure') return undefined;
+    if (content === 'one') out.push({ start, end });
+  }
+  return out;
+}
+
+/** Whether a document's text holds nothing, something, or maybe only a null. */
+function segmentContent(text: string, start: number, end: number): 'none' | 'one' | 'unsure' {
+  let pos = start;
+  if (text.charCodeAt(pos) === 0xfeff) pos++;
+  if (text.startsWith('---', pos)) pos += 3;
+  let first: string | undefined;
+  while (pos < end) {
+    let eol = text.indexOf('\n', pos);
+    if (eol === -1 || eol > end) eol = end;
+    const line = text.slice(pos, eol).trim();
+    pos = eol + 1;
+    if (line === '' || line.startsWith('#')) continue;
+    // A second line of content: a collection, or a scalar on several lines; never a null.
+    if (first !== undefined) return /^[!&*]/.test(first) ? 'unsure' : 'one';
+    first = line;
+  }
+  if (first === undefined) return 'none';
+  // One line: a plain scalar there may be a null (`~`, `null`).
+  if (/^[!&*]/.test(first) || !/^[-[{"'|>]|:(?:[ \t]|$)/.test(first)) return 'unsure';
+  return 'one';
+}
+
+/**
+ * Resolves document paths to spans for one file. Only the documents that are asked about
+ * are parsed with positions (a finding in one object of a large bundle parses that object),
+ * unless the stream cannot be split safely; then the whole file is, once.
+ */
+export class YamlLocator {
+  private lineCounter: LineCounter | undefined;
+  /** Each counted document with the offset of the text it was parsed from (the whole-file reading). */
+  private docs: { doc: Document.Parsed; offset: number }[] | undefined;
+  private segments: Segment[] | undefined;
+
+  constructor(private readonly text: string) {
+    this.segments = documentSegments(text);
+  }
+
+  /** The document at a counted position, with the offset of the text it was parsed from. */
+  private document(docIndex: number): { doc: Document.Parsed; offset: number } | undefined {
+    const segment = this.segments?.[docIndex];
+    if (this.segments && segment) {
+      if (!segment.doc) {
+        const parsed = parseAllDocuments(this.text.slice(segment.start, segment.end), { ...POSITIONAL_OPTIONS, uniqueKeys: false });
+        const counted = (Array.isArray(parsed) ? parsed : []).filter((d) => !isEmptyDocument(d));
+        const doc = counted[0];
+        // Not the one clean document the scan promised: the whole file decides.
+        if (counted.length !== 1 || !doc || doc.errors.length > 0) this.segments = undefined;
+        else segment.doc = doc;
+      }
+      if (segment.doc) return { doc: segment.doc, offset: segment.start };
+    }
+    if (this.segments && !segment) return undefined;
+    this.docs ??= this.parseWhole();
+    return this.docs[docIndex];
+  }
+
+  private lines(): LineCounter {
+    if (!this.lineCounter) {
+      this.lineCounter = new LineCounter();
+      this.lineCounter.addNewLine(0);
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+    }
+    return this.lineCounter;
+  }
+
+  private parseWhole(): { doc: Document.Parsed; offset: number }[] {
+    const text = this.text;
     const options = { ...POSITIONAL_OPTIONS, uniqueKeys: false };
-    const all = parseAllDocuments(text, { ...options, lineCounter: this.lineCounter });
+    const all = parseAllDocuments(text, options);
     const list = Array.isArray(all) ? all : [];
     const segments = list.some((d) => d.errors.length) && /^\ufeff?\s*[{[]/.test(text) ? splitJsonStream(text) : [];
     if (segments.length > 1) {
       // A JSON stream (`{…}{…}`) is not one YAML stream: each value is read on its own.
-      this.lineCounter = new LineCounter();
-      this.lineCounter.addNewLine(0);
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
-      this.docs = segments.flatMap(({ start, end }) => {
+      return segments.flatMap(({ start, end }) => {
         const docs = parseAllDocuments(text.slice(start, end), options);
         return (Array.isArray(docs) ? docs : []).filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: start }));
       });
-    } else {
-      this.docs = list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
     }
+    return list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
   }
 
   /**
@@ -340,7 +496,7 @@ export class YamlLocator {
    * existing ancestor's key (else its value) stands in for it.
    */
   locate(docIndex: number, path: DocPath, part: 'key' | 'value'): Span | undefined {
-    const entry = this.docs[docIndex];
+    const entry = this.document(docIndex);
     if (!entry) return undefined;
     const { doc, offset } = entry;
     let node: YamlNode | null = doc.contents;
@@ -374,6 +530,6 @@ export class YamlLocator {
   }
 
   private span([from, to]: Range, offset: number): Span {
-    return rangeSpan(this.lineCounter, offset + from, offset + to);
+    return rangeSpan(this.lines(), offset + from, offset + to);
   }
 }
