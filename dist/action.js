@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path20 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path21 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path20 && path20[0] !== "/") {
-          path20 = `/${path20}`;
+        if (path21 && path21[0] !== "/") {
+          path21 = `/${path21}`;
         }
-        return new URL(`${origin}${path20}`);
+        return new URL(`${origin}${path21}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path20, origin }
+          request: { method, path: path21, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path20);
+        debuglog("sending request to %s %s/%s", method, origin, path21);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path20, origin },
+          request: { method, path: path21, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path20,
+          path21,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path20, origin }
+          request: { method, path: path21, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path20);
+        debuglog("trailers received from %s %s/%s", method, origin, path21);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path20, origin },
+          request: { method, path: path21, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path20,
+          path21,
           error2.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path20, origin }
+            request: { method, path: path21, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path20);
+          debuglog("sending request to %s %s/%s", method, origin, path21);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path20,
+        path: path21,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path20 !== "string") {
+        if (typeof path21 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path20[0] !== "/" && !(path20.startsWith("http://") || path20.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path21[0] !== "/" && !(path21.startsWith("http://") || path21.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path20)) {
+        } else if (invalidPathRegex.test(path21)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path20, query) : path20;
+        this.path = query ? buildURL(path21, query) : path21;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path20, host, upgrade, blocking, reset } = request;
+      const { method, path: path21, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path20} HTTP/1.1\r
+      let header = `${method} ${path21} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path20, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path21, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path20;
+      headers[HTTP2_HEADER_PATH] = path21;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path20 = search ? `${pathname}${search}` : pathname;
+        const path21 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path20;
+        this.opts.path = path21;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path20 = "/",
+          path: path21 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path20;
+        opts.path = origin + path21;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path20) {
-      if (typeof path20 !== "string") {
-        return path20;
+    function safeUrl(path21) {
+      if (typeof path21 !== "string") {
+        return path21;
       }
-      const pathSegments = path20.split("?");
+      const pathSegments = path21.split("?");
       if (pathSegments.length !== 2) {
-        return path20;
+        return path21;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path20, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path20);
+    function matchKey(mockDispatch2, { path: path21, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path21);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path20 }) => matchValue(safeUrl(path20), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path21 }) => matchValue(safeUrl(path21), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path20, method, body, headers, query } = opts;
+      const { path: path21, method, body, headers, query } = opts;
       return {
-        path: path20,
+        path: path21,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path20, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path21, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path20,
+            Path: path21,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path20) {
-      for (let i = 0; i < path20.length; ++i) {
-        const code = path20.charCodeAt(i);
+    function validateCookiePath(path21) {
+      for (let i = 0; i < path21.length; ++i) {
+        const code = path21.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path20 = opts.path;
+          let path21 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path20 = `/${path20}`;
+            path21 = `/${path21}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path20);
+          url = new URL(util.parseOrigin(url).origin + path21);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19190,7 +19190,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor2 = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -19198,7 +19198,7 @@ var require_identity = __commonJS({
     exports.PAIR = PAIR;
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
-    exports.hasAnchor = hasAnchor;
+    exports.hasAnchor = hasAnchor2;
     exports.isAlias = isAlias2;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
@@ -19230,17 +19230,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path20) {
-      const ctrl = callVisitor(key, node, visitor, path20);
+    function visit_(key, node, visitor, path21) {
+      const ctrl = callVisitor(key, node, visitor, path21);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path20, ctrl);
-        return visit_(key, ctrl, visitor, path20);
+        replaceNode(key, path21, ctrl);
+        return visit_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path20 = Object.freeze(path20.concat(node));
+          path21 = Object.freeze(path21.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path20);
+            const ci = visit_(i, node.items[i], visitor, path21);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19251,13 +19251,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path20 = Object.freeze(path20.concat(node));
-          const ck = visit_("key", node.key, visitor, path20);
+          path21 = Object.freeze(path21.concat(node));
+          const ck = visit_("key", node.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path20);
+          const cv = visit_("value", node.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19278,17 +19278,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path20) {
-      const ctrl = await callVisitor(key, node, visitor, path20);
+    async function visitAsync_(key, node, visitor, path21) {
+      const ctrl = await callVisitor(key, node, visitor, path21);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path20, ctrl);
-        return visitAsync_(key, ctrl, visitor, path20);
+        replaceNode(key, path21, ctrl);
+        return visitAsync_(key, ctrl, visitor, path21);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path20 = Object.freeze(path20.concat(node));
+          path21 = Object.freeze(path21.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path20);
+            const ci = await visitAsync_(i, node.items[i], visitor, path21);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19299,13 +19299,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path20 = Object.freeze(path20.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path20);
+          path21 = Object.freeze(path21.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path21);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path20);
+          const cv = await visitAsync_("value", node.value, visitor, path21);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19332,23 +19332,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path20) {
+    function callVisitor(key, node, visitor, path21) {
       if (typeof visitor === "function")
-        return visitor(key, node, path20);
+        return visitor(key, node, path21);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path20);
+        return visitor.Map?.(key, node, path21);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path20);
+        return visitor.Seq?.(key, node, path21);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path20);
+        return visitor.Pair?.(key, node, path21);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path20);
+        return visitor.Scalar?.(key, node, path21);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path20);
+        return visitor.Alias?.(key, node, path21);
       return void 0;
     }
-    function replaceNode(key, path20, node) {
-      const parent = path20[path20.length - 1];
+    function replaceNode(key, path21, node) {
+      const parent = path21[path21.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -19960,10 +19960,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema2, path20, value) {
+    function collectionFromPath(schema2, path21, value) {
       let v = value;
-      for (let i = path20.length - 1; i >= 0; --i) {
-        const k = path20[i];
+      for (let i = path21.length - 1; i >= 0; --i) {
+        const k = path21[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -19982,7 +19982,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path20) => path20 == null || typeof path20 === "object" && !!path20[Symbol.iterator]().next().done;
+    var isEmptyPath = (path21) => path21 == null || typeof path21 === "object" && !!path21[Symbol.iterator]().next().done;
     var Collection = class extends Node2.NodeBase {
       constructor(type2, schema2) {
         super(type2);
@@ -20012,11 +20012,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path20, value) {
-        if (isEmptyPath(path20))
+      addIn(path21, value) {
+        if (isEmptyPath(path21))
           this.add(value);
         else {
-          const [key, ...rest] = path20;
+          const [key, ...rest] = path21;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value);
@@ -20030,8 +20030,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path20) {
-        const [key, ...rest] = path20;
+      deleteIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -20045,8 +20045,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path20, keepScalar) {
-        const [key, ...rest] = path20;
+      getIn(path21, keepScalar) {
+        const [key, ...rest] = path21;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -20064,8 +20064,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path20) {
-        const [key, ...rest] = path20;
+      hasIn(path21) {
+        const [key, ...rest] = path21;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -20075,8 +20075,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path20, value) {
-        const [key, ...rest] = path20;
+      setIn(path21, value) {
+        const [key, ...rest] = path21;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -22591,9 +22591,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path20, value) {
+      addIn(path21, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path20, value);
+          this.contents.addIn(path21, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22668,14 +22668,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path20) {
-        if (Collection.isEmptyPath(path20)) {
+      deleteIn(path21) {
+        if (Collection.isEmptyPath(path21)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path20) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path21) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22690,10 +22690,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path20, keepScalar) {
-        if (Collection.isEmptyPath(path20))
+      getIn(path21, keepScalar) {
+        if (Collection.isEmptyPath(path21))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path20, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path21, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -22704,10 +22704,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path20) {
-        if (Collection.isEmptyPath(path20))
+      hasIn(path21) {
+        if (Collection.isEmptyPath(path21))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path20) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path21) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22724,13 +22724,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path20, value) {
-        if (Collection.isEmptyPath(path20)) {
+      setIn(path21, value) {
+        if (Collection.isEmptyPath(path21)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path20), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path21), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path20, value);
+          this.contents.setIn(path21, value);
         }
       }
       /**
@@ -24691,9 +24691,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path20) => {
+    visit.itemAtPath = (cst, path21) => {
       let item = cst;
-      for (const [field, index] of path20) {
+      for (const [field, index] of path21) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24702,23 +24702,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path20) => {
-      const parent = visit.itemAtPath(cst, path20.slice(0, -1));
-      const field = path20[path20.length - 1][0];
+    visit.parentCollection = (cst, path21) => {
+      const parent = visit.itemAtPath(cst, path21.slice(0, -1));
+      const field = path21[path21.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path20, item, visitor) {
-      let ctrl = visitor(item, path20);
+    function _visit(path21, item, visitor) {
+      let ctrl = visitor(item, path21);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path20.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path21.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24729,10 +24729,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path20);
+            ctrl = ctrl(item, path21);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path20) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path21) : ctrl;
     }
     exports.visit = visit;
   }
@@ -26034,14 +26034,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs11 = this.flowScalar(this.type);
+              const fs13 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map2.items.push({ start, key: fs11, sep: [] });
+                map2.items.push({ start, key: fs13, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
-                this.stack.push(fs11);
+                this.stack.push(fs13);
               } else {
-                Object.assign(it, { key: fs11, sep: [] });
+                Object.assign(it, { key: fs13, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -26169,13 +26169,13 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs11 = this.flowScalar(this.type);
+              const fs13 = this.flowScalar(this.type);
               if (!it || it.value)
-                fc.items.push({ start: [], key: fs11, sep: [] });
+                fc.items.push({ start: [], key: fs13, sep: [] });
               else if (it.sep)
-                this.stack.push(fs11);
+                this.stack.push(fs13);
               else
-                Object.assign(it, { key: fs11, sep: [] });
+                Object.assign(it, { key: fs13, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -29712,8 +29712,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path20) {
-      let input = path20;
+    function removeDotSegments(path21) {
+      let input = path21;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -29787,11 +29787,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path20) {
-      if (path20 === "" || path20[0] === "/") {
-        return removeDotSegments(path20);
+    function removeDotSegmentsRelative(path21) {
+      if (path21 === "" || path21[0] === "/") {
+        return removeDotSegments(path21);
       }
-      const segments = path20.split("/");
+      const segments = path21.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -30154,8 +30154,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path20 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path20 && path20 !== "/" ? path20 : void 0;
+        const path21 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path21 && path21 !== "/" ? path21 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -33890,26 +33890,26 @@ var require_ignore = __commonJS({
       const index = body.indexOf(SLASH);
       return index < 0 || index === body.length - 1;
     };
-    var basenameOf = (path20) => {
-      const end = path20.length - 1;
-      const index = path20.lastIndexOf(
+    var basenameOf = (path21) => {
+      const end = path21.length - 1;
+      const index = path21.lastIndexOf(
         SLASH,
-        path20[end] === SLASH ? end - 1 : end
+        path21[end] === SLASH ? end - 1 : end
       );
-      return index < 0 ? path20 : path20.slice(index + 1);
+      return index < 0 ? path21 : path21.slice(index + 1);
     };
-    var parentOf = (path20) => {
-      if (path20.charCodeAt(0) === SLASH_CODE || path20.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path20.split(SLASH).filter(Boolean);
+    var parentOf = (path21) => {
+      if (path21.charCodeAt(0) === SLASH_CODE || path21.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path21.split(SLASH).filter(Boolean);
         slices.pop();
         return slices.length ? slices.join(SLASH) + SLASH : EMPTY;
       }
-      const end = path20.length - 1;
-      const cut = path20.lastIndexOf(
+      const end = path21.length - 1;
+      const cut = path21.lastIndexOf(
         SLASH,
-        path20.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+        path21.charCodeAt(end) === SLASH_CODE ? end - 1 : end
       );
-      return cut < 0 ? EMPTY : path20.slice(0, cut + 1);
+      return cut < 0 ? EMPTY : path21.slice(0, cut + 1);
     };
     var isString = (subject) => typeof subject === "string";
     var checkPattern = (pattern) => pattern && isString(pattern);
@@ -34059,7 +34059,7 @@ var require_ignore = __commonJS({
       // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
       //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
       //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path20) {
+      testLiteral(path21) {
         const rules = this._literalRules || (this._literalRules = this._rules.filter(
           ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
         ));
@@ -34068,7 +34068,7 @@ var require_ignore = __commonJS({
         let matchedRule;
         for (let index = rules.length - 1; index >= 0; index--) {
           const rule2 = rules[index];
-          if (rule2.checkRegex.test(path20)) {
+          if (rule2.checkRegex.test(path21)) {
             ignored = !rule2.negative;
             unignored = rule2.negative;
             matchedRule = rule2.negative ? UNDEFINED : rule2;
@@ -34088,15 +34088,15 @@ var require_ignore = __commonJS({
       //
       // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
       // @returns {TestResult}
-      test(path20, mode) {
+      test(path21, mode) {
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename3 = shortcut ? basenameOf(path20) : path20;
+        const basename3 = shortcut ? basenameOf(path21) : path21;
         for (let index = length - 1; index >= 0; index--) {
           const rule2 = rules[index];
           if (rule2[mode].test(
-            shortcut && rule2._basenameOnly ? basename3 : path20
+            shortcut && rule2._basenameOnly ? basename3 : path21
           )) {
             const { negative } = rule2;
             const ret = {
@@ -34118,17 +34118,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path20, originalPath, doThrow) => {
-      if (!isString(path20)) {
+    var checkPath = (path21, originalPath, doThrow) => {
+      if (!isString(path21)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path20) {
+      if (!path21) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path20)) {
+      if (checkPath.isNotRelative(path21)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -34137,25 +34137,25 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path20) => {
-      const first = path20.charCodeAt(0);
+    var isNotRelative = (path21) => {
+      const first = path21.charCodeAt(0);
       if (first === SLASH_CODE) {
         return true;
       }
       if (first !== DOT_CODE) {
         return false;
       }
-      if (path20.length === 1) {
+      if (path21.length === 1) {
         return true;
       }
-      const second = path20.charCodeAt(1);
+      const second = path21.charCodeAt(1);
       if (second === SLASH_CODE) {
         return true;
       }
       if (second !== DOT_CODE) {
         return false;
       }
-      return path20.length === 2 || path20.charCodeAt(2) === SLASH_CODE;
+      return path21.length === 2 || path21.charCodeAt(2) === SLASH_CODE;
     };
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
@@ -34186,58 +34186,58 @@ var require_ignore = __commonJS({
         return this.add(pattern);
       }
       // @returns {TestResult}
-      _test(originalPath, cache, path20) {
+      _test(originalPath, cache, path21) {
         checkPath(
-          path20,
+          path21,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path20 ? this._t(path20, cache) : {
+        return path21 ? this._t(path21, cache) : {
           ignored: false,
           unignored: false
         };
       }
       checkIgnore(target) {
-        const path20 = convertPath(target);
-        if (!path20 || path20.charCodeAt(path20.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path20);
+        const path21 = convertPath(target);
+        if (!path21 || path21.charCodeAt(path21.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path21);
         }
-        const dir = this._t(path20, this._testCache);
+        const dir = this._t(path21, this._testCache);
         if (dir.ignored) {
           return dir;
         }
-        const literal2 = this._rules.testLiteral(path20);
+        const literal2 = this._rules.testLiteral(path21);
         return literal2.ignored || literal2.unignored ? literal2 : dir;
       }
-      _t(path20, cache) {
-        if (path20 in cache) {
-          return cache[path20];
+      _t(path21, cache) {
+        if (path21 in cache) {
+          return cache[path21];
         }
-        const parentPath = parentOf(path20);
+        const parentPath = parentOf(path21);
         const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path20] = parent && parent.ignored ? parent : this._rules.test(path20, MODE_IGNORE);
+        return cache[path21] = parent && parent.ignored ? parent : this._rules.test(path21, MODE_IGNORE);
       }
-      ignores(path20) {
-        return this._test(path20, this._ignoreCache, convertPath(path20)).ignored;
+      ignores(path21) {
+        return this._test(path21, this._ignoreCache, convertPath(path21)).ignored;
       }
       createFilter() {
-        return (path20) => !this.ignores(path20);
+        return (path21) => !this.ignores(path21);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path20) {
-        return this._test(path20, this._testCache, convertPath(path20));
+      test(path21) {
+        return this._test(path21, this._testCache, convertPath(path21));
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path20) => checkPath(convertPath(path20), path20, RETURN_FALSE);
+    var isPathValid = (path21) => checkPath(convertPath(path21), path21, RETURN_FALSE);
     var setupWindows = () => {
       const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path20) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path20) || isNotRelative(path20);
+      checkPath.isNotRelative = (path21) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path21) || isNotRelative(path21);
     };
     if (
       // Detect `process` so that it can run in browsers.
@@ -35241,8 +35241,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path20 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path20 && path20 !== "/" ? path20 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path21 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path21 && path21 !== "/" ? path21 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -42918,8 +42918,8 @@ var require_formats3 = __commonJS({
 });
 
 // src/action/main.ts
-import fs10 from "node:fs";
-import path19 from "node:path";
+import fs12 from "node:fs";
+import path20 from "node:path";
 
 // node_modules/@actions/core/lib/core.js
 var core_exports = {};
@@ -45406,6 +45406,25 @@ function formatIp(family, v) {
   if (best < 0) return groups2.join(":");
   return `${groups2.slice(0, best).join(":")}::${groups2.slice(best + bestLen).join(":")}`;
 }
+function formatRange(r) {
+  return `${formatIp(r.family, r.start)}-${formatIp(r.family, r.end)}`;
+}
+function rangeToCidrs(r) {
+  const bits = BITS[r.family];
+  const out = [];
+  let start = r.start;
+  while (start <= r.end) {
+    let size = 0;
+    while (size < bits) {
+      const block = 1n << BigInt(size + 1);
+      if (start % block !== 0n || start + block - 1n > r.end) break;
+      size++;
+    }
+    out.push(`${formatIp(r.family, start)}/${bits - size}`);
+    start += 1n << BigInt(size);
+  }
+  return out;
+}
 function rangeContains(outer, inner) {
   return outer.family === inner.family && outer.start <= inner.start && inner.end <= outer.end;
 }
@@ -45417,6 +45436,24 @@ function isWholeFamily(r) {
 }
 function addressIntervals(ranges, family) {
   return Iv.from(ranges.filter((r) => r.family === family).map((r) => [r.start, r.end]));
+}
+function partition(cuts, families) {
+  const out = [];
+  for (const family of families) {
+    const points = /* @__PURE__ */ new Set([0n]);
+    const max = familyMax(family);
+    for (const c of cuts) {
+      if (c.family !== family) continue;
+      points.add(c.start);
+      if (c.end < max) points.add(c.end + 1n);
+    }
+    const sorted = [...points].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    sorted.forEach((start, i) => {
+      const next = sorted[i + 1];
+      out.push({ family, start, end: next === void 0 ? max : next - 1n });
+    });
+  }
+  return out;
 }
 var NON_ROUTABLE = {
   4: [
@@ -45851,9 +45888,9 @@ var Node = class _Node {
   }
   /** The mapping key this value sits under (for a sequence item, the item itself). */
   get keyLoc() {
-    const path20 = this.path;
-    const last = path20[path20.length - 1];
-    return { file: this.file, doc: this.doc, path: path20, part: typeof last === "string" ? "key" : "value" };
+    const path21 = this.path;
+    const last = path21[path21.length - 1];
+    return { file: this.file, doc: this.doc, path: path21, part: typeof last === "string" ? "key" : "value" };
   }
 };
 function isPlainObject(v) {
@@ -50020,18 +50057,65 @@ var ANY_TAG = ["scalar", "sequence", "mapping"].map(
 );
 var TOLERANT_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: CORE_TYPES, explicit: ANY_TAG });
 function needsPositionalParser(text) {
-  return text.includes("&") && /(^|[\s[{,:-])&[^\s,[\]{}&]/m.test(text) || text.includes("%") && /^%/m.test(text) || // Null keys (`~:`, `null:`), empty keys (`: x`), and collections closed before a colon.
-  /(?:~|null|Null|NULL)[ \t]*:(?:[ \t]|$)/m.test(text) || /(?:^|\n)[ \t-]*:(?:[ \t\r\n]|$)/.test(text) || /[{,\]}][ \t]*:(?:[ \t\r\n]|$)/.test(text) || // Explicit keys (`? k`), and a flow sequence where a flow mapping expects a key.
-  /\?(?:[ \t\r\n]|$)/.test(text) && /(?:^[ \t]*(?:-[ \t]+)*|[{,[][ \t]*)\?(?:[ \t]|$)/m.test(text) || /[{,]\s*\[/.test(text) || /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) || hasLongKey(text) || text.includes("!") && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text);
+  return hasAnchor(text) || text.includes("%") && /^%/m.test(text) || text.includes("---") && /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) || text.includes("!") && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text);
 }
-function hasLongKey(text) {
+function hasAnchor(text) {
+  for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
+    const next = text[i + 1];
+    if (next === void 0 || /[\s,[\]{}&]/.test(next)) continue;
+    if (i === 0 || /[\s[{,:-]/.test(text[i - 1])) return true;
+  }
+  return false;
+}
+var KEY_SPELLINGS = /(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)|^[ \t-]*:(?=[ \t\r\n]|$)|[{,\]}][ \t]*:(?=[ \t\r\n]|$)|[{,]\s*\[/gm;
+function keySpellings(text) {
+  const found = [];
+  const bom = text.charCodeAt(0) === 65279 ? 1 : 0;
+  for (const m of text.matchAll(KEY_SPELLINGS)) found.push([m.index - bom, m.index - bom + m[0].length]);
+  for (const m of text.matchAll(/\?(?=[ \t\r\n]|$)/g)) {
+    const before = text.slice(text.lastIndexOf("\n", m.index) + 1, m.index);
+    const key = /^[ \t]*(?:-[ \t]+)*$|[{,[][ \t]*$/.exec(before);
+    if (key) found.push([m.index - before.length + key.index - bom, m.index + 1 - bom]);
+  }
+  for (const [start, end] of longKeys(text)) found.push([start - bom, end - bom]);
+  return found.sort((a, b) => a[0] - b[0]);
+}
+function scalarCover(spellings) {
+  const inside = new Array(spellings.length).fill(false);
+  const opens = [];
+  const listener = (event, state) => {
+    if (event === "open") {
+      opens.push(state.position);
+      return;
+    }
+    const start = opens.pop();
+    if (state.kind !== "scalar") return;
+    const end = state.position;
+    let lo = 0;
+    let hi = spellings.length;
+    while (lo < hi) {
+      const mid = lo + hi >> 1;
+      if (spellings[mid][0] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < spellings.length; i++) {
+      const [from, to] = spellings[i];
+      if (from >= end) break;
+      if (to <= end) inside[i] = true;
+    }
+  };
+  return { listener, allInside: () => inside.every(Boolean) };
+}
+function longKeys(text) {
+  const out = [];
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    if (end - start > 1024 && /^(?:[^:\n]|:(?=[^\s])){1025,}:(?:[ \t]|$)/.test(text.slice(start, end))) return true;
+    const m = end - start > 1024 ? /^(?:[^:\n]|:(?=[^\s])){1025,}:(?=[ \t]|$)/.exec(text.slice(start, end)) : null;
+    if (m) out.push([start + (/^[ \t]*(?:-[ \t]+)*/.exec(m[0])?.[0].length ?? 0), start + m[0].length]);
     start = end + 1;
   }
-  return false;
+  return out;
 }
 var FLOW_MAP_KEY = /[{,]\s*\{/;
 function hasMappingKey(values) {
@@ -50098,6 +50182,8 @@ function parseYamlStream(text) {
 }
 function readFast(text) {
   if (needsPositionalParser(text)) return void 0;
+  const spellings = keySpellings(text);
+  const cover = spellings.length > 0 ? scalarCover(spellings) : void 0;
   const docs = [];
   try {
     yaml.loadAll(
@@ -50106,11 +50192,12 @@ function readFast(text) {
         if (d !== null && d !== void 0) docs.push(d);
       },
       // Deep CRD schemas are real; nesting past the bracket limit is not.
-      { maxDepth: DEEP, schema: TOLERANT_SCHEMA }
+      { maxDepth: DEEP, schema: TOLERANT_SCHEMA, ...cover ? { listener: cover.listener } : {} }
     );
   } catch (error2) {
-    return { error: error2 };
+    return cover ? void 0 : { error: error2 };
   }
+  if (cover && !cover.allInside()) return void 0;
   if (FLOW_MAP_KEY.test(text) && hasMappingKey(docs)) return void 0;
   return { docs };
 }
@@ -50175,39 +50262,100 @@ function rangeSpan(lc, from, to) {
   const b = lc.linePos(Math.max(from, to));
   return { start: { line: a.line, column: a.col }, end: { line: b.line, column: b.col } };
 }
+function documentSegments(text) {
+  const markers = [];
+  for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) markers.push(m.index);
+  if (markers.length === 0 || /^(?:\.\.\.(?=[ \t\r\n]|$)|%)/m.test(text)) return void 0;
+  const starts = markers[0] === 0 || markers[0] === 1 && text.charCodeAt(0) === 65279 ? markers : [0, ...markers];
+  const out = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i];
+    const end = i + 1 < starts.length ? starts[i + 1] : text.length;
+    const content = segmentContent(text, start, end);
+    if (content === "unsure") return void 0;
+    if (content === "one") out.push({ start, end });
+  }
+  return out;
+}
+function segmentContent(text, start, end) {
+  let pos = start;
+  if (text.charCodeAt(pos) === 65279) pos++;
+  if (text.startsWith("---", pos)) pos += 3;
+  let first;
+  while (pos < end) {
+    let eol = text.indexOf("\n", pos);
+    if (eol === -1 || eol > end) eol = end;
+    const line = text.slice(pos, eol).trim();
+    pos = eol + 1;
+    if (line === "" || line.startsWith("#")) continue;
+    if (first !== void 0) return /^[!&*]/.test(first) ? "unsure" : "one";
+    first = line;
+  }
+  if (first === void 0) return "none";
+  if (/^[!&*]/.test(first) || !/^[-[{"'|>]|:(?:[ \t]|$)/.test(first)) return "unsure";
+  return "one";
+}
 var YamlLocator = class {
-  lineCounter = new import_yaml.LineCounter();
-  /** Each counted document with the offset of the text it was parsed from. */
-  docs;
   constructor(text) {
+    this.text = text;
+    this.segments = documentSegments(text);
+  }
+  text;
+  lineCounter;
+  /** Each counted document with the offset of the text it was parsed from (the whole-file reading). */
+  docs;
+  segments;
+  /** The document at a counted position, with the offset of the text it was parsed from. */
+  document(docIndex) {
+    const segment = this.segments?.[docIndex];
+    if (this.segments && segment) {
+      if (!segment.doc) {
+        const parsed = (0, import_yaml.parseAllDocuments)(this.text.slice(segment.start, segment.end), { ...POSITIONAL_OPTIONS, uniqueKeys: false });
+        const counted = (Array.isArray(parsed) ? parsed : []).filter((d) => !isEmptyDocument(d));
+        const doc = counted[0];
+        if (counted.length !== 1 || !doc || doc.errors.length > 0) this.segments = void 0;
+        else segment.doc = doc;
+      }
+      if (segment.doc) return { doc: segment.doc, offset: segment.start };
+    }
+    if (this.segments && !segment) return void 0;
+    this.docs ??= this.parseWhole();
+    return this.docs[docIndex];
+  }
+  lines() {
+    if (!this.lineCounter) {
+      this.lineCounter = new import_yaml.LineCounter();
+      this.lineCounter.addNewLine(0);
+      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1)) this.lineCounter.addNewLine(i + 1);
+    }
+    return this.lineCounter;
+  }
+  parseWhole() {
+    const text = this.text;
     const options = { ...POSITIONAL_OPTIONS, uniqueKeys: false };
-    const all = (0, import_yaml.parseAllDocuments)(text, { ...options, lineCounter: this.lineCounter });
+    const all = (0, import_yaml.parseAllDocuments)(text, options);
     const list = Array.isArray(all) ? all : [];
     const segments = list.some((d) => d.errors.length) && /^\ufeff?\s*[{[]/.test(text) ? splitJsonStream(text) : [];
     if (segments.length > 1) {
-      this.lineCounter = new import_yaml.LineCounter();
-      this.lineCounter.addNewLine(0);
-      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lineCounter.addNewLine(i + 1);
-      this.docs = segments.flatMap(({ start, end }) => {
+      return segments.flatMap(({ start, end }) => {
         const docs = (0, import_yaml.parseAllDocuments)(text.slice(start, end), options);
         return (Array.isArray(docs) ? docs : []).filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: start }));
       });
-    } else {
-      this.docs = list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
     }
+    return list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
   }
   /**
    * The span of the key or value at `path`. When the path does not exist, the nearest
    * existing ancestor's key (else its value) stands in for it.
    */
-  locate(docIndex, path20, part) {
-    const entry = this.docs[docIndex];
+  locate(docIndex, path21, part) {
+    const entry = this.document(docIndex);
     if (!entry) return void 0;
     const { doc, offset } = entry;
     let node = doc.contents;
     let fallback = node?.range ? [node.range[0], node.range[1]] : void 0;
-    for (let i = 0; i < path20.length; i++) {
-      const key = path20[i];
+    for (let i = 0; i < path21.length; i++) {
+      const key = path21[i];
       if (node && (0, import_yaml.isAlias)(node)) node = node.resolve(doc) ?? null;
       let next = null;
       let keyRange;
@@ -50224,7 +50372,7 @@ var YamlLocator = class {
         return fallback && this.span(fallback, offset);
       }
       const valueRange = next?.range ? [next.range[0], next.range[1]] : void 0;
-      if (i === path20.length - 1) {
+      if (i === path21.length - 1) {
         const target = part === "key" ? keyRange ?? valueRange : valueRange ?? keyRange;
         return (target ?? fallback) && this.span(target ?? fallback, offset);
       }
@@ -50234,7 +50382,7 @@ var YamlLocator = class {
     return fallback && this.span(fallback, offset);
   }
   span([from, to], offset) {
-    return rangeSpan(this.lineCounter, offset + from, offset + to);
+    return rangeSpan(this.lines(), offset + from, offset + to);
   }
 };
 
@@ -50688,6 +50836,7 @@ var EdgeAnalysis = class {
       if (svc.kind !== "Service" || svc.group !== "") continue;
       const type2 = svc.root.get("spec", "type");
       if (type2?.str() !== "LoadBalancer" || internalLoadBalancerAnnotation(svc.annotations) !== void 0) continue;
+      if (frontsEntryPoint(svc)) continue;
       const field = (svc.root.get("spec", "loadBalancerSourceRanges")?.items() ?? []).map((n) => n.str()).filter((s) => s !== void 0);
       const ranges = field.length ? field : (svc.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       const openRanges = openSourceRanges(ranges);
@@ -50696,6 +50845,11 @@ var EdgeAnalysis = class {
     return out;
   }
 };
+var ENTRY_POINT_SELECTOR = /ingress|gateway|traefik|kong|contour|envoy|haproxy/i;
+function frontsEntryPoint(svc) {
+  const selector = svc.root.get("spec", "selector")?.entries() ?? [];
+  return selector.some(([key, node]) => ENTRY_POINT_SELECTOR.test(`${key}=${node.str() ?? ""}`));
+}
 function classController(cls) {
   const id = cls.root.get("spec", "controller")?.str();
   if (id === void 0 || isTemplated(id)) return void 0;
@@ -50787,7 +50941,7 @@ var edge_loadbalancer_unrestricted_default = defineRule({
   id: "edge-loadbalancer-unrestricted",
   title: "LoadBalancer Service open to every source",
   severity: "medium",
-  rationale: "A Service of type LoadBalancer gets a cloud load balancer with a public address; without `loadBalancerSourceRanges` the cloud firewall admits every client on the internet to its ports. Services meant for the VPC only need the internal-load-balancer annotation of their cloud.",
+  rationale: "A Service of type LoadBalancer gets a cloud load balancer with a public address; without `loadBalancerSourceRanges` the cloud firewall admits every client on the internet to its ports. Services meant for the VPC only need the internal-load-balancer annotation of their cloud. The load balancers of ingress controllers and gateways (a selector naming ingress, gateway, Traefik, Kong, Contour, Envoy or HAProxy pods) are the public entry point by design and are not reported: the edge rules judge the Ingress and Gateway objects they serve.",
   remediation: 'Set `spec.loadBalancerSourceRanges` to the client networks that need access, or make the load balancer internal (for example `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`, `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`), or expose it through an Ingress.',
   precision: "medium",
   tags: ["kubernetes", "edge", "load-balancer"],
@@ -52196,6 +52350,7 @@ function namespaceLabelsInject(labels) {
   if (injection === "disabled") return false;
   return injection === "enabled" || Object.hasOwn(labels, "istio.io/rev");
 }
+var SYSTEM_NAMESPACES = /* @__PURE__ */ new Set(["kube-system", "kube-public", "kube-node-lease"]);
 var MeshAnalysis = class {
   constructor(model) {
     this.model = model;
@@ -52328,13 +52483,33 @@ var MeshAnalysis = class {
           ...metaEntries(r, r.metadata?.get("annotations"), "namespace")
         );
     for (const w of this.model.workloads) entries.push(...podTemplateEntries(w));
+    const reported = /* @__PURE__ */ new Set();
     for (const e of entries) {
+      const namespace = e.resource.kind === "Namespace" ? e.resource.name : e.resource.namespace ?? "";
       const istio = e.where === "pod template" ? e.key === ISTIO_INJECT && e.value === "false" : e.key === "istio-injection" && e.value === "disabled";
-      if (istio && this.istioInUse) out.push({ mesh: "istio", resource: e.resource, node: e.node, key: e.key, where: e.where });
-      if (e.key === LINKERD_INJECT && e.value === "disabled" && this.linkerdInUse)
-        out.push({ mesh: "linkerd", resource: e.resource, node: e.node, key: e.key, where: e.where });
+      const meshes = [];
+      if (istio && this.istioInUse && this.istioMayInject(namespace, e.where)) meshes.push("istio");
+      if (e.key === LINKERD_INJECT && e.value === "disabled" && this.linkerdInUse) meshes.push("linkerd");
+      for (const m of meshes) {
+        const key = `${m} ${e.resource.kind} ${namespace} ${e.resource.name}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        out.push({ mesh: m, resource: e.resource, node: e.node, key: e.key, where: e.where });
+      }
     }
     return out;
+  }
+  /**
+   * Whether Istio would inject sidecars there but for the opt-out: never in the root namespace
+   * (the control plane and gateways run without sidecars) or in Kubernetes' own namespaces,
+   * which the injector leaves alone; a pod's opt-out matters where its namespace injects, or
+   * where the repository does not show the namespace's labels.
+   */
+  istioMayInject(namespace, where) {
+    if (namespace === this.rootNamespace || SYSTEM_NAMESPACES.has(namespace)) return false;
+    if (where === "namespace") return true;
+    const info2 = this.model.namespaces.get(namespace);
+    return this.inMesh(namespace) || !info2?.labelsComplete;
   }
   /**
    * Annotations of pod templates and Namespaces (Linkerd copies a namespace's
@@ -52667,6 +52842,425 @@ var netpol_allow_all_default = defineRule({
           }
         }
       }
+    }
+  }
+});
+
+// src/analysis/connectivity.ts
+function rangeId(range) {
+  const cidrs = rangeToCidrs(range);
+  return cidrs.length === 1 ? cidrs[0] : formatRange(range);
+}
+function cidrsOf(a) {
+  const out = [];
+  for (const p of a.policies) {
+    for (const d of ["Ingress", "Egress"]) {
+      for (const rule2 of [...p[d]?.rules ?? [], ...p[d]?.denies ?? []]) {
+        for (const peer of rule2.peers) if (peer.kind === "cidr") out.push(peer.range, ...peer.except);
+      }
+    }
+  }
+  return out;
+}
+function groupByOwner(a) {
+  const groups2 = /* @__PURE__ */ new Map();
+  const ids = /* @__PURE__ */ new Map();
+  const seen = /* @__PURE__ */ new Map();
+  for (const pod of a.pods) {
+    const w = pod.workload;
+    if (!w) continue;
+    const owner = podOwner(w) ?? { kind: w.kind, name: w.name };
+    const id = `${w.namespace}/${owner.name}[${owner.kind}]`;
+    const signature = JSON.stringify([Object.entries(pod.labels).sort(), pod.ports, pod.hostNetwork]);
+    const known = seen.get(id) ?? /* @__PURE__ */ new Set();
+    seen.set(id, known);
+    const group2 = groups2.get(id) ?? [];
+    groups2.set(id, group2);
+    const first = group2[0];
+    const endpoint = first ? ids.get(first) : { kind: "workload", id: pod.hostNetwork ? `${id}[hostNetwork]` : id, pod, owner, hostNetwork: pod.hostNetwork };
+    if (pod.hostNetwork) endpoint.hostNetwork = true;
+    if (known.has(signature)) continue;
+    known.add(signature);
+    group2.push(pod);
+    ids.set(pod, endpoint);
+  }
+  for (const group2 of groups2.values()) {
+    const e = ids.get(group2[0]);
+    if (e.hostNetwork && !e.id.endsWith("[hostNetwork]")) e.id = `${e.id}[hostNetwork]`;
+  }
+  return { groups: groups2, ids };
+}
+function computeConnectivity(a) {
+  const { groups: groups2, ids } = groupByOwner(a);
+  const endpointOf = (p) => ids.get(p);
+  const all = [...ids.keys()];
+  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
+  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
+  const cuts = cidrsOf(a);
+  const families = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
+  const peerCache = /* @__PURE__ */ new Map();
+  const matching = (peer) => {
+    let hit = peerCache.get(peer);
+    if (!hit) {
+      hit = a.podsMatching(peer);
+      peerCache.set(peer, hit);
+    }
+    return hit;
+  };
+  const candidates = (pod, direction) => {
+    if (a.isolated(pod, direction) === false) return void 0;
+    const out = /* @__PURE__ */ new Set();
+    for (const app of a.applicable(pod, direction)) {
+      for (const rule2 of app.rules.rules) {
+        if (rule2.action === "Deny" || rule2.action === "Log") continue;
+        for (const peer of rule2.peers) {
+          const list = matching(peer);
+          if (list === a.pods) return void 0;
+          for (const p of list) out.add(p);
+        }
+      }
+    }
+    return out;
+  };
+  const pairs2 = /* @__PURE__ */ new Map();
+  const add = (s, d, conns) => {
+    const row = pairs2.get(s) ?? /* @__PURE__ */ new Map();
+    pairs2.set(s, row);
+    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
+  };
+  const inMap = new Set(pods);
+  const egressTargets = new Map(pods.map((p) => [p, candidates(p, "Egress")]));
+  const openSources = pods.filter((p) => egressTargets.get(p) === void 0);
+  const reverse = /* @__PURE__ */ new Map();
+  for (const [s, targets] of egressTargets) for (const d of targets ?? []) reverse.set(d, [...reverse.get(d) ?? [], s]);
+  for (const d of pods) {
+    const fromIngress = candidates(d, "Ingress");
+    const sources2 = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...reverse.get(d) ?? []];
+    const seen = /* @__PURE__ */ new Set();
+    for (const s of sources2) {
+      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
+      seen.add(s);
+      const egress = a.allowed(s, "Egress", d, true).upper;
+      if (egress.isEmpty) continue;
+      const conns = egress.intersect(a.allowed(d, "Ingress", s, true).upper);
+      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
+    }
+  }
+  const nodeAddress = { kind: "dns-address" };
+  const reach = (pod, direction, host) => a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
+  for (const h of hostEndpoints) {
+    const hosts = groups2.get(h.id.replace(/\[hostNetwork\]$/, "")) ?? [];
+    for (const others of groups2.values()) {
+      const o = endpointOf(others[0]);
+      if (o === h) continue;
+      if (o.hostNetwork) {
+        add(h, o, ConnSet.ALL);
+        continue;
+      }
+      let inbound = ConnSet.NONE;
+      let outbound = ConnSet.NONE;
+      for (const hp of hosts)
+        for (const op of others) {
+          inbound = inbound.union(reach(op, "Ingress", hp));
+          outbound = outbound.union(reach(op, "Egress", hp));
+        }
+      if (!inbound.isEmpty) add(h, o, inbound);
+      if (!outbound.isEmpty) add(o, h, outbound);
+    }
+  }
+  const lines2 = [];
+  for (const [s, row] of pairs2) for (const [d, connections] of row) lines2.push({ source: s, destination: d, connections });
+  const whole = (family) => ({ family, start: 0n, end: familyMax(family) });
+  for (const [, group2] of groups2) {
+    const me = endpointOf(group2[0]);
+    for (const direction of ["Ingress", "Egress"]) {
+      const push = (range, conns) => {
+        if (conns.isEmpty) return;
+        const ip = { kind: "ip", id: rangeId(range), range };
+        lines2.push(
+          direction === "Ingress" ? { source: ip, destination: me, connections: conns } : { source: me, destination: ip, connections: conns }
+        );
+      };
+      if (me.hostNetwork) {
+        for (const f of families) push(whole(f), ConnSet.ALL);
+        continue;
+      }
+      let run2;
+      const local = [];
+      for (const pod of group2) {
+        for (const app of a.applicable(pod, direction)) {
+          for (const rule2 of [...app.rules.rules, ...app.rules.denies])
+            for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
+        }
+      }
+      for (const atom of partition(local, families)) {
+        let conns = ConnSet.NONE;
+        for (const pod of group2) conns = conns.union(a.allowed(pod, direction, { kind: "ip", range: atom }, true).upper);
+        if (run2 && run2.range.family === atom.family && run2.conns.equals(conns)) run2.range = { ...run2.range, end: atom.end };
+        else {
+          if (run2) push(run2.range, run2.conns);
+          run2 = { range: atom, conns };
+        }
+      }
+      if (run2) push(run2.range, run2.conns);
+    }
+  }
+  return lines2.sort(compareLines);
+}
+function compareEndpoints(x, y) {
+  if (x.kind !== y.kind) return x.kind === "ip" ? -1 : 1;
+  if (x.kind === "ip" && y.kind === "ip")
+    return x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : x.range.start > y.range.start ? 1 : 0);
+  return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+function compareLines(x, y) {
+  return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
+}
+function rowEndpoint(e) {
+  if (e.kind === "ip") {
+    return {
+      type: "ip-range",
+      id: e.id,
+      family: e.range.family === 4 ? "IPv4" : "IPv6",
+      start: formatIp(e.range.family, e.range.start),
+      end: formatIp(e.range.family, e.range.end),
+      cidrs: rangeToCidrs(e.range)
+    };
+  }
+  return { type: "workload", id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
+}
+function mapWorkloads(a) {
+  const { groups: groups2, ids } = groupByOwner(a);
+  return [...groups2.values()].map((g) => ids.get(g[0])).sort(compareEndpoints);
+}
+var NODE_ADDRESS = { kind: "dns-address" };
+function counterpart(e) {
+  return e.kind === "ip" ? { kind: "ip", range: e.range } : e.pod;
+}
+function explainSide(a, me, direction, other) {
+  const target = counterpart(other);
+  if (target.kind === "pod" && target.hostNetwork && !me.pod.hostNetwork) {
+    const asPod = a.explain(me.pod, direction, { ...target, hostNetwork: false });
+    const asNode = a.explain(me.pod, direction, NODE_ADDRESS);
+    return {
+      allowed: asPod.allowed.union(asNode.allowed),
+      sides: [
+        { direction, endpoint: me, explanation: asPod },
+        { direction, endpoint: me, explanation: asNode, asNodeAddress: true }
+      ]
+    };
+  }
+  const explanation = a.explain(me.pod, direction, target);
+  return { allowed: explanation.allowed, sides: [{ direction, endpoint: me, explanation }] };
+}
+function explainPair(a, source, destination) {
+  let connections = ConnSet.ALL;
+  const sides = [];
+  if (source.kind === "workload") {
+    const e = explainSide(a, source, "Egress", destination);
+    connections = connections.intersect(e.allowed);
+    sides.push(...e.sides);
+  }
+  if (destination.kind === "workload") {
+    const i = explainSide(a, destination, "Ingress", source);
+    connections = connections.intersect(i.allowed);
+    sides.push(...i.sides);
+  }
+  return { source, destination, connections, sides };
+}
+function findEndpoints(a, text) {
+  const range = parseCidr(text);
+  if (range) return [{ kind: "ip", id: rangeId(range), range }];
+  const m = /^([^/\s]+)\/([^/\s[\]]+)(?:\[([A-Za-z]+)\])?$/.exec(text.trim());
+  if (!m) return void 0;
+  const [, namespace, name, kind] = m;
+  return mapWorkloads(a).filter(
+    (w) => w.pod.namespace === namespace && (kind === void 0 || w.owner.kind === kind) && (w.owner.name === name || a.pods.some((p) => p.workload?.name === name && p.namespace === namespace && sameOwner(a, p, w)))
+  );
+}
+function sameOwner(a, pod, w) {
+  const owner = pod.workload ? podOwner(pod.workload) ?? { kind: pod.workload.kind, name: pod.workload.name } : void 0;
+  return owner?.kind === w.owner.kind && owner.name === w.owner.name && pod.namespace === w.pod.namespace;
+}
+function spellConnections(c) {
+  const missing = ConnSet.ALL.subtract(c);
+  if (c.isEmpty || missing.isEmpty || !c.other) return c.toMapString();
+  const but = `All Connections but ${missing.toMapString()}`;
+  return but.length < c.toMapString().length ? but : c.toMapString();
+}
+function policyName(p) {
+  const kind = p.flavor === "calico" ? `Calico ${p.resource.kind}` : p.resource.kind;
+  return `${kind} ${p.namespace !== void 0 ? `${p.namespace}/` : ""}${p.resource.name}`;
+}
+function describeDecision(d, direction) {
+  const dir = direction.toLowerCase();
+  switch (d.kind) {
+    case "rule": {
+      const rules = d.policy[direction];
+      const position = rules?.rules.indexOf(d.rule) ?? -1;
+      const deny = position < 0 ? rules?.denies.indexOf(d.rule) ?? -1 : -1;
+      const name = d.rule.node.get("name")?.str();
+      const which2 = position >= 0 ? `${dir} rule ${position + 1}` : deny >= 0 ? `${dir} deny rule ${deny + 1}` : `${dir} rule`;
+      const passTo = d.action !== "Pass" ? "" : d.policy.tier === "admin" ? " to the NetworkPolicies" : " to the namespace profile, which allows";
+      return {
+        verdict: d.action === "Allow" ? "allows" : d.action === "Deny" ? "denies" : "passes",
+        connections: d.connections,
+        text: `${policyName(d.policy)}, ${which2}${name ? ` "${name}"` : ""}${passTo}`,
+        at: d.rule.node.loc,
+        policy: d.policy
+      };
+    }
+    case "isolated": {
+      const first = d.policies[0];
+      const names = d.policies.map(policyName);
+      return {
+        verdict: "denies",
+        connections: d.connections,
+        text: `${names.join(", ")} ${names.length === 1 ? "isolates" : "isolate"} ${dir} and no rule allows it`,
+        at: first?.resource.metadata?.get("name")?.loc,
+        policy: first
+      };
+    }
+    case "open":
+      return {
+        verdict: "allows",
+        connections: d.connections,
+        text: d.reason === "host-network" ? "host-network pod: policies do not apply to it" : d.reason === "not-selected" ? `no policy selects it for ${dir}` : `no policy isolates its ${dir}`,
+        at: void 0,
+        policy: void 0
+      };
+  }
+}
+function selectEndpoints(a, e) {
+  if (e.kind === "cidr") {
+    const range = parseCidr(e.cidr);
+    return range ? [{ kind: "ip", id: rangeId(range), range }] : [];
+  }
+  if (e.kind === "workload") return findEndpoints(a, `${e.namespace}/${e.name}`) ?? [];
+  const matches = (labels, want) => Object.entries(want).every(([k, v]) => labels[k] === v);
+  return mapWorkloads(a).filter(
+    (w) => (e.namespace === void 0 || w.pod.namespace === e.namespace) && matches(w.pod.ns.labels, e.namespaceLabels) && matches(w.pod.labels, e.podLabels)
+  );
+}
+function pairBounds(a, s, d) {
+  const side = (me, direction, other) => {
+    if (me.kind === "ip") return { lower: ConnSet.ALL, upper: ConnSet.ALL };
+    const target = counterpart(other);
+    if (target.kind === "pod" && target.hostNetwork && !me.pod.hostNetwork) {
+      const asPod = a.allowed(me.pod, direction, { ...target, hostNetwork: false });
+      const asNode = a.allowed(me.pod, direction, NODE_ADDRESS);
+      return { lower: asPod.lower.intersect(asNode.lower), upper: asPod.upper.union(asNode.upper) };
+    }
+    return a.allowed(me.pod, direction, target);
+  };
+  const egress = side(s, "Egress", d);
+  const ingress = side(d, "Ingress", s);
+  return { lower: egress.lower.intersect(ingress.lower), upper: egress.upper.intersect(ingress.upper) };
+}
+function checkAssertion(a, assertion) {
+  const from = selectEndpoints(a, assertion.from);
+  const to = selectEndpoints(a, assertion.to);
+  const empty = [...from.length ? [] : ["from"], ...to.length ? [] : ["to"]];
+  if (empty.length) return { holds: false, empty };
+  const asked = assertion.port ? ConnSet.ports(assertion.port.protocol, assertion.port.from, assertion.port.to) : ConnSet.ALL;
+  const breaches = [];
+  let pairs2 = 0;
+  for (const s of from) {
+    for (const d of to) {
+      if (s === d || s.kind === "workload" && d.kind === "workload" && s.id === d.id) continue;
+      pairs2++;
+      const bounds = pairBounds(a, s, d);
+      const broken = assertion.expect === "deny" ? !bounds.lower.intersect(asked).isEmpty : assertion.port ? !asked.subtract(bounds.upper).isEmpty : bounds.upper.isEmpty;
+      if (!broken) continue;
+      const actual = (assertion.expect === "deny" ? bounds.lower : bounds.upper).intersect(asked);
+      const wrong = assertion.expect === "deny" ? (v) => v.verdict !== "denies" : (v) => v.verdict === "denies";
+      const because = [];
+      for (const side of explainPair(a, s, d).sides)
+        for (const decision of side.explanation.decisions) {
+          const v = describeDecision(decision, side.direction);
+          if (wrong(v) && !v.connections.intersect(asked).isEmpty)
+            because.push({ direction: side.direction, endpoint: side.endpoint, decision });
+        }
+      breaches.push({ source: s, destination: d, actual, because });
+    }
+  }
+  return breaches.length ? { holds: false, breaches, pairs: pairs2 } : { holds: true };
+}
+function diffConnectivity(before, after) {
+  const key = (l) => `${l.source.id}\0${l.destination.id}`;
+  const old = new Map(before.map((l) => [key(l), l]));
+  const now = new Map(after.map((l) => [key(l), l]));
+  const out = [];
+  for (const [k, l] of now) {
+    const was = old.get(k);
+    if (!was) out.push({ change: "added", source: l.source, destination: l.destination, before: ConnSet.NONE, after: l.connections });
+    else if (!was.connections.equals(l.connections))
+      out.push({ change: "changed", source: l.source, destination: l.destination, before: was.connections, after: l.connections });
+  }
+  for (const [k, l] of old)
+    if (!now.has(k))
+      out.push({ change: "removed", source: l.source, destination: l.destination, before: l.connections, after: ConnSet.NONE });
+  return out.sort((x, y) => compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination));
+}
+function changeRows(changes) {
+  return changes.map((c) => ({
+    change: c.change,
+    source: rowEndpoint(c.source),
+    destination: rowEndpoint(c.destination),
+    before: c.before.toMapString(),
+    after: c.after.toMapString(),
+    beforeDetail: c.before.toJSON(),
+    afterDetail: c.after.toJSON(),
+    opened: spellConnections(c.after.subtract(c.before)),
+    closed: spellConnections(c.before.subtract(c.after))
+  }));
+}
+
+// rules/netpol-assertion-failed.ts
+var netpol_assertion_failed_default = defineRule({
+  id: "netpol-assertion-failed",
+  title: "Expected connection does not hold",
+  severity: "high",
+  rationale: "Config `connectivity.assertions` states which connections must be allowed or denied (`{from: shop/web, to: payments/db, port: tcp/5432, expect: deny}`). Each is checked against what the policies (NetworkPolicy, Calico, Cilium, AdminNetworkPolicy tiers) allow, on every run and without a cluster, so a change that opens or breaks a path fails review instead of production. A `deny` fails when a selected pair surely connects on the asserted port; an `allow` fails when a pair surely cannot; answers that depend on labels nobody defined do not fail. A side that selects no workload fails too: it would check nothing.",
+  remediation: 'Change the policies the message names (its related locations point at the deciding rules), or correct the assertion if the expectation was wrong; `nsl-lint connectivity --explain "SRC=>DST"` shows every deciding rule.',
+  precision: "high",
+  tags: ["kubernetes", "network-policy", "connectivity"],
+  *check({ model, netpol }) {
+    const source = model.config.source;
+    if (!source) return;
+    for (const assertion of model.config.connectivity.assertions) {
+      const at = { file: source.file, doc: 0, path: ["connectivity", "assertions", assertion.index], part: "value" };
+      const outcome = checkAssertion(netpol, assertion);
+      if (outcome.holds) continue;
+      const name = `Assertion "${assertion.text}"`;
+      if ("empty" in outcome) {
+        const sides = outcome.empty.map((s) => `"${s}"`).join(" and ");
+        yield {
+          at,
+          message: `${name} checks nothing: ${sides} ${outcome.empty.length === 1 ? "selects" : "select"} no workload in the repository.`
+        };
+        continue;
+      }
+      const [first, ...rest] = outcome.breaches;
+      if (!first) continue;
+      const pair = `${first.source.id} => ${first.destination.id}`;
+      const asked = assertion.port ? ` on ${assertion.port.protocol} ${assertion.port.from}${assertion.port.to === assertion.port.from ? "" : `-${assertion.port.to}`}` : " at all";
+      const what = assertion.expect === "deny" ? `${pair} connects on ${spellConnections(first.actual)}` : first.actual.isEmpty ? `${pair} cannot connect${asked}` : `${pair} connects only on ${spellConnections(first.actual)} of${asked.replace(/^ on/, "")}`;
+      const reasons = first.because.map((b) => ({ ...describeDecision(b.decision, b.direction), b }));
+      const said = reasons.map((r) => {
+        if (r.b.decision.kind === "open") return `${r.b.endpoint.id}: ${r.text}`;
+        if (r.b.decision.kind === "isolated") return r.text;
+        return `${r.verdict === "passes" ? "passed on by" : r.verdict === "allows" ? "allowed by" : "denied by"} ${r.text}`;
+      });
+      const why = said.length ? ` (${said.join("; ")})` : "";
+      const more = rest.length ? ` (${rest.length} more of ${outcome.pairs} pairs also fail)` : "";
+      yield {
+        at,
+        message: `${name} fails: ${what}${why}${more}.`,
+        related: reasons.flatMap(
+          (r) => r.at ? [{ at: r.at, message: `${r.verdict} ${spellConnections(r.connections)}: ${r.text}` }] : []
+        )
+      };
     }
   }
 });
@@ -53632,12 +54226,30 @@ var NetpolAnalysis = class {
     const r2 = bounds(apps);
     return { lower: r1.lower.intersect(r2.lower), upper: r1.upper.union(r2.upper) };
   }
-  evaluate(apps, other, dstPorts, bound) {
+  /**
+   * Why `pod` allows what it allows in `direction` with `other`: the deciding steps of the
+   * evaluation, in the order they decide (admin tier, deny rules, the pod's own policies,
+   * isolation, baseline tier, the open default), each with the connections it decided.
+   * Uncertain matches count as matching, as in the upper bound; `maybe` lists the policies
+   * that select the pod only through labels nobody defined.
+   */
+  explain(pod, direction, other) {
+    const apps = this.applicable(pod, direction);
+    if (apps.length === 0) {
+      const reason = pod.hostNetwork ? "host-network" : "not-selected";
+      return { allowed: ConnSet.ALL, decisions: [{ kind: "open", reason, connections: ConnSet.ALL }], maybe: [] };
+    }
+    const dst = direction === "Ingress" ? pod : other;
+    const decisions = [];
+    const allowed = this.evaluate(apps, other, dst.kind === "pod" ? dst.ports : [], "upper", decisions);
+    return { allowed, decisions, maybe: apps.filter((a) => a.selected !== true).map((a) => a.policy) };
+  }
+  evaluate(apps, other, dstPorts, bound, trace) {
     const takes = (rule2, permissive) => {
       const m = this.ruleMatches(rule2, other);
       return permissive === (bound === "upper") ? m !== false : m === true;
     };
-    const firstMatch = (list, open3) => {
+    const firstMatch = (list, open3, hits2) => {
       let rest = open3;
       let allowed = ConnSet.NONE;
       let passed = ConnSet.NONE;
@@ -53647,6 +54259,7 @@ var NetpolAnalysis = class {
           if (!takes(rule2, rule2.action !== "Deny")) continue;
           const c = resolvePorts(rule2.ports, dstPorts).intersect(rest);
           if (c.isEmpty) continue;
+          hits2?.push({ policy: a.policy, rule: rule2, action: rule2.action, connections: c });
           if (rule2.action === "Allow") allowed = allowed.union(c);
           else if (rule2.action === "Pass") passed = passed.union(c);
           rest = rest.subtract(c);
@@ -53655,22 +54268,47 @@ var NetpolAnalysis = class {
       }
       return { allowed, passed, rest };
     };
+    const record = (hits2, within2) => {
+      for (const h of hits2) {
+        const connections = within2(h);
+        if (!connections.isEmpty) trace?.push({ kind: "rule", policy: h.policy, rule: h.rule, action: h.action, connections });
+      }
+    };
+    const hits = trace ? [] : void 0;
     const admin = apps.filter((a) => a.policy.tier === "admin");
     const own = apps.filter((a) => a.policy.tier === void 0);
     const baseline = apps.filter((a) => a.policy.tier === "baseline");
-    const top = admin.length ? firstMatch(admin, ConnSet.ALL) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
+    const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
     const open2 = top.rest.union(top.passed);
+    if (hits) record(hits.splice(0), (h) => h.connections);
     if (open2.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
-      for (const rule2 of a.rules.denies) if (takes(rule2, false)) denied = denied.union(resolvePorts(rule2.ports, dstPorts));
-    if (own.some((a) => a.rules.isolates)) {
-      const mid = firstMatch(own, ConnSet.ALL);
+      for (const rule2 of a.rules.denies)
+        if (takes(rule2, false)) {
+          const c = resolvePorts(rule2.ports, dstPorts);
+          if (hits)
+            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open2).subtract(denied));
+          denied = denied.union(c);
+        }
+    const isolating = own.filter((a) => a.rules.isolates);
+    if (isolating.length) {
+      const mid = firstMatch(own, ConnSet.ALL, hits);
+      if (hits) {
+        record(hits.splice(0), (h) => h.connections.intersect(open2).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
+        const unmatched = mid.rest.intersect(open2).subtract(denied);
+        if (!unmatched.isEmpty) trace?.push({ kind: "isolated", policies: isolating.map((a) => a.policy), connections: unmatched });
+      }
       return top.allowed.union(mid.allowed.union(mid.passed).intersect(open2).subtract(denied));
     }
     const left = open2.subtract(denied);
-    if (!baseline.length) return top.allowed.union(left);
-    const low = firstMatch(baseline, left);
+    if (!baseline.length) {
+      if (!left.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: left });
+      return top.allowed.union(left);
+    }
+    const low = firstMatch(baseline, left, hits);
+    if (hits) record(hits.splice(0), (h) => h.connections);
+    if (!low.rest.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: low.rest });
     return top.allowed.union(low.allowed).union(low.rest);
   }
   /** Policies whose allow rules (may) admit `probe` between `pod` and `other`: who gives a connection. */
@@ -53968,6 +54606,22 @@ function isCredentialKey(key) {
   if (words.length > 1 && SWITCH_WORDS.has(words[0] ?? "")) return false;
   return CREDENTIAL_WORDS.has(last) || last === "apikey" || lastTwo === "api_key" || last === "privatekey" || lastTwo === "private_key";
 }
+function jsonHoldsCredential(value) {
+  const text = value.trim();
+  if (!text.startsWith("{") && !text.startsWith("[")) return void 0;
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+  const holds = (v, key) => {
+    if (Array.isArray(v)) return v.some((item) => holds(item, key));
+    if (typeof v === "object" && v !== null) return Object.entries(v).some(([k, child2]) => holds(child2, k));
+    return typeof v === "string" && key !== void 0 && isCredentialKey(key) && v.trim() !== "" && !isPlaceholder(v) && !isFlagValue(v);
+  };
+  return typeof doc === "object" && doc !== null ? holds(doc, void 0) : void 0;
+}
 function isFlagValue(value) {
   return /^(true|false|yes|no|on|off|enabled?|disabled?)$/i.test(value.trim());
 }
@@ -54059,7 +54713,10 @@ into logs and support bundles. A key named like a credential (\`DB_PASSWORD\`, \
 function leak(key, value) {
   if (holdsPrivateKey(value)) return "holds a PEM private key";
   if (urlPassword(value) !== void 0) return "holds a URL with an embedded password";
-  if (isCredentialKey(key) && !isPlaceholder(value) && !isFlagValue(value)) return "is named like a credential and holds a value";
+  if (!isCredentialKey(key) || isPlaceholder(value) || isFlagValue(value)) return void 0;
+  const inner = jsonHoldsCredential(value);
+  if (inner === false) return void 0;
+  return inner ? "holds a JSON document with a credential in it" : "is named like a credential and holds a value";
   return void 0;
 }
 
@@ -54155,8 +54812,8 @@ versions are reported as unknown.`,
     }
   }
 });
-function fieldPath(path20) {
-  return path20.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+function fieldPath(path21) {
+  return path21.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
 }
 
 // rules/index.ts
@@ -54196,6 +54853,7 @@ var RULES = [
   mesh_port_exclusion_default,
   mesh_sidecar_injection_disabled_default,
   netpol_allow_all_default,
+  netpol_assertion_failed_default,
   netpol_default_deny_egress_missing_default,
   netpol_default_deny_ingress_missing_default,
   netpol_egress_dns_blocked_default,
@@ -54222,7 +54880,8 @@ function defaultConfig() {
     render: "none",
     cluster: { namespaceLabels: {}, dnsSelector: { "k8s-app": "kube-dns" } },
     mesh: { rootNamespace: "istio-system" },
-    host: { privateInterfaces: [], sensitivePorts: [] }
+    host: { privateInterfaces: [], sensitivePorts: [] },
+    connectivity: { assertions: [] }
   };
 }
 
@@ -54446,6 +55105,22 @@ var ConfigErrors = class extends ConfigError {
 };
 var severity = { enum: ["low", "medium", "high"] };
 var stringMap = { type: "object", additionalProperties: { type: "string" } };
+var assertionEndpoint = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        namespace: { type: "string", minLength: 1 },
+        namespaceLabels: stringMap,
+        podLabels: stringMap,
+        cidr: { type: "string" }
+      }
+    }
+  ]
+};
 var CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -54472,6 +55147,26 @@ var CONFIG_SCHEMA = {
         cni: { type: "string" },
         namespaceLabels: { type: "object", additionalProperties: stringMap },
         dnsSelector: stringMap
+      }
+    },
+    connectivity: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        assertions: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["from", "to", "expect"],
+            properties: {
+              from: assertionEndpoint,
+              to: assertionEndpoint,
+              port: { oneOf: [{ type: "integer", minimum: 1, maximum: 65535 }, { type: "string" }] },
+              expect: { enum: ["allow", "deny"] }
+            }
+          }
+        }
       }
     },
     mesh: { type: "object", additionalProperties: false, properties: { rootNamespace: { type: "string", minLength: 1 } } },
@@ -54556,6 +55251,7 @@ function loadConfig(file, displayName, knownRules) {
         problems.push(problem(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, at, "value"));
     }
   });
+  const assertions = connectivityAssertions(raw, problems, problem);
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1)
     throw new ConfigErrors(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
@@ -54569,10 +55265,73 @@ function loadConfig(file, displayName, knownRules) {
     cluster: { ...base2.cluster, ...user.cluster },
     mesh: { ...base2.mesh, ...user.mesh },
     host: { ...base2.host, ...user.host, sensitivePorts: sensitivePorts2 },
+    connectivity: { assertions },
     source: { file: displayName, text }
   };
   if (user.failOn !== void 0) config.failOn = user.failOn;
   return config;
+}
+function connectivityAssertions(raw, problems, problem) {
+  const section = isRecord(raw) ? raw["connectivity"] : void 0;
+  const list = isRecord(section) && Array.isArray(section["assertions"]) ? section["assertions"] : [];
+  const out = [];
+  list.forEach((item, index) => {
+    if (!isRecord(item)) return;
+    const at = ["connectivity", "assertions", index];
+    let ok = true;
+    const fail = (message, key, part = "value") => {
+      ok = false;
+      const p2 = problem(`"connectivity.assertions.${index}${key.length ? `.${key.join(".")}` : ""}" ${message}`, [...at, ...key], part);
+      if (!problems.some((q) => sameSpot(q, p2))) problems.push(p2);
+    };
+    const endpoint = (side) => {
+      const v = item[side];
+      if (typeof v === "string") {
+        if (parseCidr(v)) return { kind: "cidr", cidr: v.trim() };
+        const m = /^([^/\s]+)\/([^/\s]+)$/.exec(v.trim());
+        if (!m) {
+          fail("is neither a workload `namespace/name` (or `namespace/*`) nor an address range (CIDR)", [side]);
+          return void 0;
+        }
+        const [, namespace = "", name = ""] = m;
+        return name === "*" ? { kind: "pods", namespace, namespaceLabels: {}, podLabels: {} } : { kind: "workload", namespace, name };
+      }
+      if (!isRecord(v)) return void 0;
+      if (typeof v["cidr"] === "string") {
+        if (Object.keys(v).length > 1) fail("selects by `cidr` or by namespace and pod labels, not both", [side, "cidr"], "key");
+        else if (!parseCidr(v["cidr"])) fail(`is not an address range: ${JSON.stringify(v["cidr"])}`, [side, "cidr"]);
+        else return { kind: "cidr", cidr: v["cidr"].trim() };
+        return void 0;
+      }
+      const labels = (k) => isRecord(v[k]) ? v[k] : {};
+      return {
+        kind: "pods",
+        ...typeof v["namespace"] === "string" ? { namespace: v["namespace"] } : {},
+        namespaceLabels: labels("namespaceLabels"),
+        podLabels: labels("podLabels")
+      };
+    };
+    const from = endpoint("from");
+    const to = endpoint("to");
+    if (from?.kind === "cidr" && to?.kind === "cidr") fail("connects two address ranges: one side must select workloads", []);
+    let port;
+    const p = item["port"];
+    if (typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535) port = { protocol: "TCP", from: p, to: p };
+    else if (typeof p === "string") {
+      const m = /^(?:(tcp|udp|sctp)\/)?(\d+)(?:-(\d+))?$/i.exec(p.trim());
+      const lo = Number(m?.[2]);
+      const hi = m?.[3] === void 0 ? lo : Number(m[3]);
+      if (!m) fail("is not a port: expected `tcp/5432`, `udp/53`, `sctp/9000-9100` or a number (TCP)", ["port"]);
+      else if (lo < 1 || hi > 65535 || lo > hi) fail(`is not a port range within 1-65535: ${JSON.stringify(p)}`, ["port"]);
+      else port = { protocol: (m[1] ?? "tcp").toUpperCase(), from: lo, to: hi };
+    }
+    const expect = item["expect"];
+    if (!ok || !from || !to || expect !== "allow" && expect !== "deny") return;
+    const said = (side) => typeof item[side] === "string" ? item[side] : yaml.dump(item[side], { flowLevel: 0 }).trim();
+    const portText2 = port ? ` ${port.protocol.toLowerCase()}/${port.from}${port.to === port.from ? "" : `-${port.to}`}` : "";
+    out.push({ index, from, to, ...port ? { port } : {}, expect, text: `${said("from")} \u2192 ${said("to")}${portText2}: ${expect}` });
+  });
+  return out;
 }
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -54596,12 +55355,12 @@ function schemaProblems(errors, raw, problem) {
       continue;
     const at = pathOf(error2);
     const name = at.length ? `"${at.join(".")}"` : "config";
-    let key = at;
+    let key = at.map((k, i) => Array.isArray(valueAt(raw, at.slice(0, i))) ? Number(k) : k);
     let part = "value";
     let message = `${name} ${error2.message ?? "is invalid"}`;
     if (error2.keyword === "additionalProperties") {
       const extra = String(error2.params.additionalProperty);
-      key = [...at, extra];
+      key = [...key, extra];
       part = "key";
       message = `unknown key "${key.join(".")}"${didYouMean(extra, Object.keys(objectSchemaAt(at)?.properties ?? {}))}`;
     } else if (error2.keyword === "enum") {
@@ -54624,7 +55383,7 @@ function valueAt(raw, at) {
 function objectSchemaAt(at) {
   let node = CONFIG_SCHEMA;
   for (const k of at) {
-    const next = node?.properties?.[k] ?? (typeof node?.additionalProperties === "object" ? node.additionalProperties : void 0);
+    const next = node?.properties?.[k] ?? (typeof node?.additionalProperties === "object" ? node.additionalProperties : void 0) ?? (/^\d+$/.test(k) ? node?.items : void 0);
     node = next?.oneOf ? next.oneOf.find((b) => b.type === "object") : next;
   }
   return node;
@@ -54671,7 +55430,8 @@ function parseSensitivePort(entry) {
 }
 
 // src/engine/lint.ts
-import path17 from "node:path";
+import fs10 from "node:fs";
+import path18 from "node:path";
 
 // src/discover/discover.ts
 var import_ignore = __toESM(require_ignore(), 1);
@@ -54803,9 +55563,9 @@ function discover(options) {
   const files = [...found.values()].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { files, notices };
 }
-function loadGitignore(reader, dir) {
+function loadGitignore(reader, dir, present) {
   const file = path9.join(dir, ".gitignore");
-  if (!fs5.existsSync(file)) return void 0;
+  if (present === false || present === void 0 && !fs5.existsSync(file)) return void 0;
   const read = reader.read(file);
   return read.ok ? { dir, rules: (0, import_ignore.default)().add(read.text) } : void 0;
 }
@@ -54824,21 +55584,24 @@ function gitignoresAbove(reader, root, dir) {
 }
 function isIgnored(scopes, abs, isDir) {
   for (const scope of scopes) {
-    const rel = path9.relative(scope.dir, abs).split(path9.sep).join("/");
+    const prefix = scope.dir.endsWith(path9.sep) ? scope.dir : scope.dir + path9.sep;
+    const below = abs.startsWith(prefix) ? abs.slice(prefix.length) : path9.relative(scope.dir, abs);
+    const rel = path9.sep === "/" ? below : below.split(path9.sep).join("/");
     if (!rel || rel.startsWith("..")) continue;
     if (scope.rules.ignores(isDir ? `${rel}/` : rel)) return true;
   }
   return false;
 }
 function walk(dir, inherited, w) {
-  const own = loadGitignore(w.reader, dir);
-  const scopes = own ? [...inherited, own] : inherited;
   let entries;
   try {
     entries = fs5.readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
+  const listed = entries.find((e) => e.name === ".gitignore");
+  const own = loadGitignore(w.reader, dir, listed === void 0 ? false : listed.isFile() ? true : void 0);
+  const scopes = own ? [...inherited, own] : inherited;
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   for (const entry of entries) {
     if (ALWAYS_SKIPPED.has(entry.name) || CONFIG_NAMES.has(entry.name)) continue;
@@ -54869,6 +55632,11 @@ function isRegularFile(abs) {
   } catch {
     return false;
   }
+}
+
+// src/core/location.ts
+function isPathLocation(loc) {
+  return "path" in loc;
 }
 
 // src/model/kustomize.ts
@@ -71680,18 +72448,18 @@ var HTTPRoute2 = class _HTTPRoute extends Model2 {
 setValidateFunc2(HTTPRoute2, validate449);
 
 // src/model/schemas/shape.ts
-function unknownFieldsIn(shape, value, path20 = [], out = []) {
+function unknownFieldsIn(shape, value, path21 = [], out = []) {
   if (shape === "*") return out;
   if (Array.isArray(shape)) {
-    if (Array.isArray(value)) value.forEach((item, i) => unknownFieldsIn(shape[0], item, [...path20, i], out));
+    if (Array.isArray(value)) value.forEach((item, i) => unknownFieldsIn(shape[0], item, [...path21, i], out));
     return out;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
   const fields = shape;
   for (const [key, child2] of Object.entries(value)) {
     const sub = Object.hasOwn(fields, key) && key !== "*" ? fields[key] : fields["*"];
-    if (sub === void 0) out.push([...path20, key]);
-    else unknownFieldsIn(sub, child2, [...path20, key], out);
+    if (sub === void 0) out.push([...path21, key]);
+    else unknownFieldsIn(sub, child2, [...path21, key], out);
   }
   return out;
 }
@@ -71821,17 +72589,17 @@ function unreadBy(validate450) {
     } catch {
     }
     const out = [];
-    const walk2 = (v, path20) => {
+    const walk2 = (v, path21) => {
       if (Array.isArray(v)) {
-        v.forEach((item, i) => walk2(item, [...path20, i]));
+        v.forEach((item, i) => walk2(item, [...path21, i]));
         return;
       }
       if (!isPlainObject(v)) return;
       const seen = reads.get(v);
       if (!seen || seen.size === 0) return;
       for (const [key, child2] of Object.entries(v)) {
-        if (seen.has(key)) walk2(child2, [...path20, key]);
-        else out.push([...path20, key]);
+        if (seen.has(key)) walk2(child2, [...path21, key]);
+        else out.push([...path21, key]);
       }
     };
     walk2(value, []);
@@ -71842,7 +72610,7 @@ function customResource(spec) {
   const shape = { apiVersion: "*", kind: "*", metadata: "*", status: "*", ...spec };
   const meta = unreadBy((value) => validate65(value));
   return (value) => [
-    ...meta(isPlainObject(value["metadata"]) ? value["metadata"] : {}).map((path20) => ["metadata", ...path20]),
+    ...meta(isPlainObject(value["metadata"]) ? value["metadata"] : {}).map((path21) => ["metadata", ...path21]),
     ...unknownFieldsIn(shape, value)
   ];
 }
@@ -71888,8 +72656,8 @@ function withoutFields(value, paths) {
   if (paths.length === 0) return value;
   const byHead = /* @__PURE__ */ new Map();
   const drop = /* @__PURE__ */ new Set();
-  for (const path20 of paths) {
-    const [head, ...rest] = path20;
+  for (const path21 of paths) {
+    const [head, ...rest] = path21;
     if (head === void 0) continue;
     if (rest.length === 0) drop.add(head);
     else {
@@ -72145,7 +72913,7 @@ function toResource(file, written, config) {
     metadata,
     labels: metadata?.get("labels")?.stringMap() ?? {},
     annotations: metadata?.get("annotations")?.stringMap() ?? {},
-    droppedFields: dropped.map((path20) => ({ file: written.file, doc: written.doc, path: [...written.path, ...path20], part: "key" }))
+    droppedFields: dropped.map((path21) => ({ file: written.file, doc: written.doc, path: [...written.path, ...path21], part: "key" }))
   };
 }
 function workloadsOf(resources, notices) {
@@ -72206,6 +72974,46 @@ function collectNamespaces(resources, config, incomplete) {
   }
   for (const [name, why] of incomplete) entry(name).incomplete = why;
   return map2;
+}
+
+// src/engine/git-base.ts
+import { spawnSync } from "node:child_process";
+import fs8 from "node:fs";
+import os6 from "node:os";
+import path16 from "node:path";
+function git(cwd, args) {
+  const run2 = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (run2.error)
+    return { ok: false, out: "", err: run2.error.code === "ENOENT" ? "git is not installed" : run2.error.message };
+  return { ok: run2.status === 0, out: run2.stdout.trim(), err: run2.stderr.trim() };
+}
+function gitTopLevel(cwd) {
+  const top = git(cwd, ["rev-parse", "--show-toplevel"]);
+  if (!top.ok)
+    throw new UsageError(`--diff needs a git repository: ${top.err.includes("not installed") ? top.err : `${cwd} is not inside one`}`);
+  return path16.resolve(top.out);
+}
+function resolveRevision(top, ref) {
+  const commit = ref.startsWith("-") ? void 0 : git(top, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  if (!commit?.ok || !/^[0-9a-f]{40,64}$/.test(commit.out)) throw new UsageError(`--diff: no commit "${ref}" in the repository at ${top}`);
+  return commit.out;
+}
+function withRevisionTree(top, commit, use) {
+  const tmp = fs8.mkdtempSync(path16.join(os6.tmpdir(), "nsl-lint-base-"));
+  try {
+    const archive = path16.join(tmp, "base.tar");
+    const tree = path16.join(tmp, "tree");
+    fs8.mkdirSync(tree);
+    const written = git(top, ["archive", "--format=tar", `--output=${archive}`, commit]);
+    if (!written.ok) throw new UsageError(`--diff: cannot read commit ${commit.slice(0, 12)}: ${written.err}`);
+    const tar = spawnSync("tar", ["-xf", archive, "-C", tree], { encoding: "utf8" });
+    if (tar.error || tar.status !== 0)
+      throw new UsageError(`--diff: cannot unpack commit ${commit.slice(0, 12)}: ${tar.error?.message ?? tar.stderr.trim()}`);
+    fs8.mkdirSync(path16.join(tree, ".git"));
+    return use(tree);
+  } finally {
+    fs8.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 // src/analysis/dns.ts
@@ -72383,10 +73191,10 @@ var AnalysisContext = class {
 };
 
 // src/engine/render.ts
-import { spawnSync } from "node:child_process";
-import fs8 from "node:fs";
-import os6 from "node:os";
-import path16 from "node:path";
+import { spawnSync as spawnSync2 } from "node:child_process";
+import fs9 from "node:fs";
+import os7 from "node:os";
+import path17 from "node:path";
 var ORIGIN_ANNOTATION = "config.kubernetes.io/origin";
 var KUSTOMIZATION_NAMES2 = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 var FOLDER_FIELDS = ["resources", "bases", "components", "generators", "transformers", "validators"];
@@ -72407,10 +73215,10 @@ function renderKustomizations(root, dirs, options = {}) {
     });
     return { input, notices };
   }
-  const realRoot = fs8.realpathSync(root);
+  const realRoot = fs9.realpathSync(root);
   const repository = new RepositoryReader(root, options.files ?? [], [], options.maxFileBytes ?? 20 * 1024 * 1024);
   const sources2 = new SourceDocuments(repository);
-  const wrapper = fs8.realpathSync(fs8.mkdtempSync(path16.join(os6.tmpdir(), "nsl-lint-render-")));
+  const wrapper = fs9.realpathSync(fs9.mkdtempSync(path17.join(os7.tmpdir(), "nsl-lint-render-")));
   try {
     if (isInside(realRoot, wrapper)) {
       notices.push({
@@ -72429,19 +73237,19 @@ function renderKustomizations(root, dirs, options = {}) {
       for (const f of built.files) files.add(f);
     }
   } finally {
-    fs8.rmSync(wrapper, { recursive: true, force: true });
+    fs9.rmSync(wrapper, { recursive: true, force: true });
   }
   return { input, notices };
 }
 function findRenderer(searchPath, root) {
   const realRoot = realpathOr2(root);
-  const entries = searchPath.split(path16.delimiter).filter((entry) => path16.isAbsolute(entry) && !isInside(realRoot, realpathOr2(entry)));
+  const entries = searchPath.split(path17.delimiter).filter((entry) => path17.isAbsolute(entry) && !isInside(realRoot, realpathOr2(entry)));
   for (const [command, name] of [
     ["kustomize", "kustomize"],
     ["kubectl", "kubectl kustomize"]
   ]) {
     for (const entry of entries) {
-      const binary2 = path16.join(entry, command);
+      const binary2 = path17.join(entry, command);
       if (isExecutable(binary2) && !isInside(realRoot, realpathOr2(binary2))) return { name, binary: binary2 };
     }
   }
@@ -72460,21 +73268,21 @@ function renderOne(job) {
     };
   }
   const kustomizationFile = reach.file;
-  const target = path16.relative(job.wrapper, path16.join(realRoot, ...dir === "." ? [] : dir.split("/")));
-  fs8.writeFileSync(
-    path16.join(job.wrapper, "kustomization.yaml"),
+  const target = path17.relative(job.wrapper, path17.join(realRoot, ...dir === "." ? [] : dir.split("/")));
+  fs9.writeFileSync(
+    path17.join(job.wrapper, "kustomization.yaml"),
     [
       "apiVersion: kustomize.config.k8s.io/v1beta1",
       "kind: Kustomization",
       "resources:",
-      `  - ${JSON.stringify(target.split(path16.sep).join("/"))}`,
+      `  - ${JSON.stringify(target.split(path17.sep).join("/"))}`,
       "buildMetadata: [originAnnotations]",
       ""
     ].join("\n")
   );
   const args = renderer.name === "kustomize" ? ["build", job.wrapper] : ["kustomize", job.wrapper];
   const maxBuffer = job.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const run2 = spawnSync(renderer.binary, args, {
+  const run2 = spawnSync2(renderer.binary, args, {
     cwd: job.root,
     shell: false,
     encoding: "utf8",
@@ -72499,7 +73307,7 @@ function renderOne(job) {
     return failed(run2.error.message);
   }
   if (run2.status !== 0) {
-    const why = run2.signal ? `killed by ${run2.signal}` : cleanError(run2.stderr ?? "", [`${realRoot}${path16.sep}`, `${path16.relative(job.wrapper, realRoot).split(path16.sep).join("/")}/`]);
+    const why = run2.signal ? `killed by ${run2.signal}` : cleanError(run2.stderr ?? "", [`${realRoot}${path17.sep}`, `${path17.relative(job.wrapper, realRoot).split(path17.sep).join("/")}/`]);
     return failed(why || `exit code ${run2.status}`);
   }
   const built = objectsFromBuild(run2.stdout ?? "", { base: job.wrapper, realRoot, kustomizationFile, sources: job.sources });
@@ -72544,9 +73352,9 @@ function originFile(origin, base2, realRoot) {
   ]) {
     const value = origin[key];
     if (typeof value !== "string" || value === "") continue;
-    const abs = path16.resolve(base2, value);
+    const abs = path17.resolve(base2, value);
     if (!isInside(realRoot, abs)) return void 0;
-    const file = path16.relative(realRoot, abs).split(path16.sep).join("/");
+    const file = path17.relative(realRoot, abs).split(path17.sep).join("/");
     return file === "" ? void 0 : { kind, file };
   }
   return void 0;
@@ -72625,10 +73433,10 @@ function walkKustomizations(root, realRoot, top, repository) {
     topFile ??= found?.file ?? join3(top, KUSTOMIZATION_NAMES2[0]);
     if (!found) continue;
     for (const entry of localEntries(found.doc)) {
-      const abs = path16.isAbsolute(entry) ? entry : path16.join(root, ...dir.split("/"), ...entry.split("/"));
-      if (!fs8.existsSync(abs)) continue;
-      const rel = path16.relative(root, abs).split(path16.sep).join("/");
-      if (rel === ".." || rel.startsWith("../") || path16.isAbsolute(rel) || !isInside(realRoot, realpathOr2(abs))) {
+      const abs = path17.isAbsolute(entry) ? entry : path17.join(root, ...dir.split("/"), ...entry.split("/"));
+      if (!fs9.existsSync(abs)) continue;
+      const rel = path17.relative(root, abs).split(path17.sep).join("/");
+      if (rel === ".." || rel.startsWith("../") || path17.isAbsolute(rel) || !isInside(realRoot, realpathOr2(abs))) {
         return { escape: entry, file: found.file };
       }
       if (isDirectory2(abs)) queue.push(rel === "" ? "." : rel);
@@ -72681,27 +73489,27 @@ function isPlainObject4(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isInside(realRoot, abs) {
-  const rel = path16.relative(realRoot, abs);
-  return rel === "" || !rel.startsWith("..") && !path16.isAbsolute(rel);
+  const rel = path17.relative(realRoot, abs);
+  return rel === "" || !rel.startsWith("..") && !path17.isAbsolute(rel);
 }
 function realpathOr2(p) {
   try {
-    return fs8.realpathSync(p);
+    return fs9.realpathSync(p);
   } catch {
-    return path16.resolve(p);
+    return path17.resolve(p);
   }
 }
 function isExecutable(p) {
   try {
-    fs8.accessSync(p, fs8.constants.X_OK);
-    return fs8.statSync(p).isFile();
+    fs9.accessSync(p, fs9.constants.X_OK);
+    return fs9.statSync(p).isFile();
   } catch {
     return false;
   }
 }
 function isDirectory2(p) {
   try {
-    return fs8.statSync(p).isDirectory();
+    return fs9.statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -72709,11 +73517,6 @@ function isDirectory2(p) {
 
 // src/engine/run.ts
 import { createHash } from "node:crypto";
-
-// src/core/location.ts
-function isPathLocation(loc) {
-  return "path" in loc;
-}
 
 // src/engine/suppress.ts
 function applySuppressions(findings, suppressions, ids, locate) {
@@ -72904,7 +73707,8 @@ function compareText(a, b) {
 var Locator = class {
   texts = /* @__PURE__ */ new Map();
   locators = /* @__PURE__ */ new Map();
-  lines = /* @__PURE__ */ new Map();
+  /** Offsets where each line starts, for the files whose lines are asked for. */
+  lineStarts = /* @__PURE__ */ new Map();
   constructor(model) {
     for (const f of model.files) this.texts.set(f.path, f.text);
     if (model.config.source) this.texts.set(model.config.source.file, model.config.source.text);
@@ -72919,13 +73723,21 @@ var Locator = class {
     const span = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
     return { file: loc.file, span };
   }
+  /** The text of a 1-based line, without its line break (`\r\n` or `\n`). */
   lineText(file, line) {
-    let lines2 = this.lines.get(file);
-    if (!lines2) {
-      lines2 = (this.texts.get(file) ?? "").split(/\r?\n/);
-      this.lines.set(file, lines2);
+    const text = this.texts.get(file) ?? "";
+    let starts = this.lineStarts.get(file);
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+      this.lineStarts.set(file, starts);
     }
-    return lines2[line - 1] ?? "";
+    const start = starts[line - 1];
+    if (start === void 0) return "";
+    const next = starts[line];
+    if (next === void 0) return text.slice(start);
+    const end = next - 1 > start && text.charCodeAt(next - 2) === 13 ? next - 2 : next - 1;
+    return text.slice(start, end);
   }
 };
 
@@ -72959,20 +73771,46 @@ function lint(options) {
   const { findings, notices } = runRules(context, rules);
   return { root, findings, notices: [...model.notices, ...context.notices, ...notices], rules, model };
 }
+function connectivityDiff(options, base2) {
+  const { root, model } = loadRepository(options);
+  const after = computeConnectivity(new AnalysisContext(model).netpol);
+  const baseMap = (baseRoot) => {
+    const { progress: _quiet, stdin: _none, ...rest } = options;
+    const paths = options.paths.map((p) => path18.join(baseRoot, path18.relative(root, path18.resolve(options.cwd, p)))).filter((p) => fs10.existsSync(p));
+    if (paths.length === 0) return [];
+    const { model: old } = loadRepository({ ...rest, root: baseRoot, cwd: path18.join(baseRoot, path18.relative(root, options.cwd)), paths });
+    return computeConnectivity(new AnalysisContext(old).netpol);
+  };
+  let before;
+  let label;
+  if ("ref" in base2) {
+    const top = gitTopLevel(options.cwd);
+    if (path18.relative(top, root).startsWith("..")) throw new UsageError(`--diff: ${root} is not inside the git repository ${top}`);
+    const commit = resolveRevision(top, base2.ref);
+    label = `${base2.ref} (${commit.slice(0, 12)})`;
+    before = withRevisionTree(top, commit, (tree) => baseMap(path18.join(tree, path18.relative(top, root))));
+  } else {
+    const dir = path18.resolve(options.cwd, base2.dir);
+    if (!fs10.existsSync(dir) || !fs10.statSync(dir).isDirectory()) throw new UsageError(`--diff-dir: ${base2.dir} is not a folder`);
+    label = base2.dir;
+    before = baseMap(dir);
+  }
+  return { rows: changeRows(diffConnectivity(before, after)), notices: model.notices, base: label };
+}
 function stdinFile(input, root) {
   const byName2 = kindByName(input.path);
   const shellName = /\.(sh|bash)$/i.test(input.path);
   const kind = byName2 === "needs-content" ? kindByContent(input.path, input.text) ?? (shellName ? "shell" : "manifest") : byName2 ?? "manifest";
-  return { path: input.path, abs: path17.resolve(root, input.path), kind, text: input.text };
+  return { path: input.path, abs: path18.resolve(root, input.path), kind, text: input.text };
 }
 
 // src/engine/baseline.ts
-import fs9 from "node:fs";
+import fs11 from "node:fs";
 var BASELINE_VERSION = 1;
 function readBaseline(file, shownAs = file) {
   let text;
   try {
-    text = fs9.readFileSync(file, "utf8");
+    text = fs11.readFileSync(file, "utf8");
   } catch (err) {
     const code = err.code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : code;
@@ -73282,8 +74120,20 @@ function plain(markdown) {
   return markdown.replace(/`/g, "").replace(/\*\*/g, "").replace(/\s*\n\s*/g, " ").trim();
 }
 
+// src/report/connectivity.ts
+function changeSentences(rows) {
+  const out = [];
+  for (const r of rows) {
+    const pair = `${r.source.id} \u2192 ${r.destination.id}`;
+    if (r.opened !== "No Connections") out.push(`opens \`${pair} : ${r.opened}\``);
+    if (r.closed !== "No Connections") out.push(`closes \`${pair} : ${r.closed}\``);
+  }
+  return out;
+}
+
 // src/report/summary.ts
 var SUMMARY_LAYERS = ["netpol", "cni", "mesh", "edge", "dns", "secrets", "host", "access"];
+var SUMMARY_CHANGES_SHOWN = 30;
 var MARK2 = { pass: "\u2713", fail: "\u2717", "n/a": "\u2013" };
 function actionSummary(input) {
   const out = ["## nsl-lint", ""];
@@ -73325,6 +74175,22 @@ function actionSummary(input) {
       ""
     );
   }
+  if (input.connectivity) {
+    out.push("### Connectivity changes", "");
+    const base2 = `\`${cell(input.connectivity.base)}\``;
+    if ("unavailable" in input.connectivity) out.push(`Not computed against the base ${base2}: ${cell(input.connectivity.unavailable)}`, "");
+    else {
+      const sentences = changeSentences(input.connectivity.changes);
+      if (sentences.length === 0) out.push(`This change opens and closes no connection (compared with the base ${base2}).`, "");
+      else {
+        out.push(`Compared with the base ${base2}:`, "");
+        out.push(...sentences.slice(0, SUMMARY_CHANGES_SHOWN).map((s) => `- this change ${printable(s)}`));
+        const more = sentences.length - SUMMARY_CHANGES_SHOWN;
+        if (more > 0) out.push(`- \u2026 and ${more} more (\`nsl-lint connectivity --diff <base>\` lists them all)`);
+        out.push("");
+      }
+    }
+  }
   if (input.annotationsLeftOut > 0) {
     out.push(
       `${input.annotationsLeftOut} finding${input.annotationsLeftOut === 1 ? " was" : "s were"} not annotated: GitHub shows at most ${input.annotationsPerLevel} annotations per level and step. All findings are in \`${cell(input.sarifFile)}\`.`,
@@ -73339,7 +74205,7 @@ function cell(text) {
 }
 
 // src/cli/main.ts
-import path18 from "node:path";
+import path19 from "node:path";
 
 // src/report/report.ts
 var FORMATS = ["stylish", "json", "sarif", "github"];
@@ -73360,6 +74226,20 @@ Commands:
   connectivity              print which workloads and address ranges may connect,
                             as NetworkPolicies and AdminNetworkPolicies allow it
                             (-f text|json|md|mermaid|dot|csv)
+  connectivity --diff <rev> the connections added, removed and changed since a git
+                            revision (branch, tag, commit): the revision's files
+                            are read into a temporary folder, the working tree,
+                            index and branches are left alone (-f text|json|md)
+  connectivity --diff-dir <dir>
+                            the same against a folder holding the base version
+  connectivity --explain ['SRC=>DST']
+                            which policies and rules (NetworkPolicy, Calico,
+                            Cilium, AdminNetworkPolicy tiers) allow or deny each
+                            connection, with file:line; alone: every pair of
+                            workloads (denied ones too) and address range; with
+                            a pair (quote it): that pair only. SRC and DST are
+                            ns/name (owner or workload, optionally ns/name[Kind])
+                            or an address/CIDR (-f text|json|md)
 
 Options:
   -f, --format <name>       report format: ${FORMATS.join(", ")} (default: stylish)
@@ -73423,6 +74303,12 @@ Config (.nsl-lint.yaml):
   cluster:          { cni: flannel, namespaceLabels: { <ns>: { k: v } }, dnsSelector: { k8s-app: kube-dns } }
   mesh:             { rootNamespace: istio-system }
   host:             { privateInterfaces: [ eth1 ], sensitivePorts: [ 8443, "9000-9100/tcp" ] }
+  connectivity:     { assertions: [ { from: shop/web, to: payments/db, port: tcp/5432, expect: deny } ] }
+                    expected connections, checked on every run (rule
+                    netpol-assertion-failed): from/to are ns/name, ns/*, a CIDR,
+                    or { namespace, namespaceLabels, podLabels } / { cidr };
+                    port is tcp/N, udp/N, sctp/N-M or N (TCP), absent = any
+                    connection; expect is allow or deny
 
 Rules and what they mean: rules/README.md, or \`nsl-lint --list-rules\`.
 `;
@@ -73432,8 +74318,8 @@ function pathsWithoutInput(paths, cwd, model) {
   const manifests = /* @__PURE__ */ new Set([...model.resources.map((r) => r.file), ...model.parseErrors.map((e) => e.file)]);
   const inputs = model.files.filter((f) => f.kind !== "manifest" || manifests.has(f.path));
   return paths.filter((p) => {
-    const abs = path18.resolve(cwd, p);
-    return !inputs.some((f) => f.abs === abs || f.abs.startsWith(abs.endsWith(path18.sep) ? abs : `${abs}${path18.sep}`));
+    const abs = path19.resolve(cwd, p);
+    return !inputs.some((f) => f.abs === abs || f.abs.startsWith(abs.endsWith(path19.sep) ? abs : `${abs}${path19.sep}`));
   });
 }
 
@@ -73451,23 +74337,23 @@ async function run() {
   }
 }
 async function lintRepository() {
-  const cwd = path19.resolve(process.cwd(), getInput("working-directory") || ".");
-  if (!fs10.existsSync(cwd)) throw new Error(`working-directory ${getInput("working-directory")} does not exist`);
+  const cwd = path20.resolve(process.cwd(), getInput("working-directory") || ".");
+  if (!fs12.existsSync(cwd)) throw new Error(`working-directory ${getInput("working-directory")} does not exist`);
   const target = getInput("path") || ".";
   const failOn = getInput("fail-on") || "high";
   if (!FAIL_ON.includes(failOn)) throw new Error(`fail-on takes low, medium, high or none, not "${failOn}"`);
   const sarifFile = getInput("sarif-file") || "nsl-lint.sarif";
   const annotate = booleanInput("annotations", true);
   const baselineInput = getInput("baseline");
-  const baseline = baselineInput ? readBaseline(path19.resolve(cwd, baselineInput), baselineInput) : void 0;
+  const baseline = baselineInput ? readBaseline(path20.resolve(cwd, baselineInput), baselineInput) : void 0;
   const config = loadActionConfig(cwd, getInput("config") || void 0);
   const result2 = lint({ paths: [target], cwd, config, rules: RULES });
   if (baseline) applyBaseline(result2.findings, baseline);
   for (const p of pathsWithoutInput([target], cwd, result2.model)) warning(`nsl-lint: ${p}: no recognised input; nothing was checked`);
   for (const n of result2.notices) if (n.level !== "note") warning(`nsl-lint: ${n.file ? `${n.file}: ` : ""}${n.message}`);
-  const sarifPath = path19.resolve(cwd, sarifFile);
-  fs10.mkdirSync(path19.dirname(sarifPath), { recursive: true });
-  fs10.writeFileSync(
+  const sarifPath = path20.resolve(cwd, sarifFile);
+  fs12.mkdirSync(path20.dirname(sarifPath), { recursive: true });
+  fs12.writeFileSync(
     sarifPath,
     sarif({
       findings: result2.findings,
@@ -73483,6 +74369,7 @@ async function lintRepository() {
   const fresh = counted.filter((f) => f.baselineState !== "unchanged");
   const failed = failOn !== "none" && fresh.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
   const leftOut = annotate ? annotateFindings(fresh) : 0;
+  const connectivity = pullRequestConnectivity(cwd, target, config);
   const matrix = defenceMatrix({ model: result2.model, findings: counted, ranRules: new Set(result2.rules.map((r) => r.rule.id)) });
   await summary.addRaw(
     actionSummary({
@@ -73495,13 +74382,42 @@ async function lintRepository() {
       matrix: { columns: MATRIX_COLUMNS, rows: matrix.map((r) => ({ ...r, cells: MATRIX_COLUMNS.map((c) => r.cells[c.layer]) })) },
       annotationsLeftOut: leftOut,
       annotationsPerLevel: ANNOTATIONS_PER_LEVEL,
-      sarifFile: path19.relative(process.cwd(), sarifPath) || sarifFile
+      sarifFile: path20.relative(process.cwd(), sarifPath) || sarifFile,
+      ...connectivity ? { connectivity } : {}
     })
   ).write();
   setOutput("sarif-file", sarifPath);
   setOutput("findings", String(counted.length));
   setOutput("new-findings", String(fresh.length));
   if (failed) setFailed(`nsl-lint: ${fresh.length} finding${fresh.length === 1 ? "" : "s"}, at least one at or above "${failOn}"`);
+}
+function pullRequestBase(env) {
+  const eventPath = env["GITHUB_EVENT_PATH"];
+  if (eventPath && fs12.existsSync(eventPath)) {
+    try {
+      const event = JSON.parse(fs12.readFileSync(eventPath, "utf8"));
+      const sha = event.pull_request?.base?.sha;
+      if (typeof sha === "string" && /^[0-9a-f]{40,64}$/i.test(sha)) return sha;
+    } catch {
+    }
+  }
+  const branch = env["GITHUB_BASE_REF"];
+  return branch ? `origin/${branch}` : void 0;
+}
+function pullRequestConnectivity(cwd, target, config) {
+  const base2 = pullRequestBase(process.env);
+  if (!base2) return void 0;
+  const shown = /^[0-9a-f]{40,64}$/i.test(base2) ? base2.slice(0, 12) : base2;
+  try {
+    const diff = connectivityDiff({ paths: [target], cwd, config }, { ref: base2 });
+    return { base: shown, changes: diff.rows };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return {
+      base: shown,
+      unavailable: `${err.message}. The checkout needs the base commit: use \`actions/checkout\` with \`fetch-depth: 0\`.`
+    };
+  }
 }
 function annotateFindings(findings) {
   const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
@@ -73527,8 +74443,8 @@ function annotateFindings(findings) {
 function loadActionConfig(cwd, explicit) {
   const file = findConfigFile(cwd, explicit);
   if (!file) return defaultConfig();
-  const rel = path19.relative(cwd, file);
-  return loadConfig(file, rel.startsWith("..") ? file : rel.split(path19.sep).join("/"), new Set(RULES.map((r) => r.id)));
+  const rel = path20.relative(cwd, file);
+  return loadConfig(file, rel.startsWith("..") ? file : rel.split(path20.sep).join("/"), new Set(RULES.map((r) => r.id)));
 }
 function booleanInput(name, fallback) {
   const value = getInput(name).trim();

@@ -72,7 +72,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor2 = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -80,7 +80,7 @@ var require_identity = __commonJS({
     exports.PAIR = PAIR;
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
-    exports.hasAnchor = hasAnchor;
+    exports.hasAnchor = hasAnchor2;
     exports.isAlias = isAlias2;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
@@ -112,17 +112,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path14) {
-      const ctrl = callVisitor(key, node, visitor, path14);
+    function visit_(key, node, visitor, path15) {
+      const ctrl = callVisitor(key, node, visitor, path15);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visit_(key, ctrl, visitor, path14);
+        replaceNode(key, path15, ctrl);
+        return visit_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path14);
+            const ci = visit_(i, node.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -133,13 +133,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = visit_("key", node.key, visitor, path14);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = visit_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path14);
+          const cv = visit_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -160,17 +160,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path14) {
-      const ctrl = await callVisitor(key, node, visitor, path14);
+    async function visitAsync_(key, node, visitor, path15) {
+      const ctrl = await callVisitor(key, node, visitor, path15);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visitAsync_(key, ctrl, visitor, path14);
+        replaceNode(key, path15, ctrl);
+        return visitAsync_(key, ctrl, visitor, path15);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path14 = Object.freeze(path14.concat(node));
+          path15 = Object.freeze(path15.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path14);
+            const ci = await visitAsync_(i, node.items[i], visitor, path15);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -181,13 +181,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path14 = Object.freeze(path14.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path14);
+          path15 = Object.freeze(path15.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path15);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path14);
+          const cv = await visitAsync_("value", node.value, visitor, path15);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -214,23 +214,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path14) {
+    function callVisitor(key, node, visitor, path15) {
       if (typeof visitor === "function")
-        return visitor(key, node, path14);
+        return visitor(key, node, path15);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path14);
+        return visitor.Map?.(key, node, path15);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path14);
+        return visitor.Seq?.(key, node, path15);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path14);
+        return visitor.Pair?.(key, node, path15);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path14);
+        return visitor.Scalar?.(key, node, path15);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path14);
+        return visitor.Alias?.(key, node, path15);
       return void 0;
     }
-    function replaceNode(key, path14, node) {
-      const parent = path14[path14.length - 1];
+    function replaceNode(key, path15, node) {
+      const parent = path15[path15.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -842,10 +842,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node2 = require_Node();
-    function collectionFromPath(schema2, path14, value) {
+    function collectionFromPath(schema2, path15, value) {
       let v = value;
-      for (let i = path14.length - 1; i >= 0; --i) {
-        const k = path14[i];
+      for (let i = path15.length - 1; i >= 0; --i) {
+        const k = path15[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -864,7 +864,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
+    var isEmptyPath = (path15) => path15 == null || typeof path15 === "object" && !!path15[Symbol.iterator]().next().done;
     var Collection = class extends Node2.NodeBase {
       constructor(type2, schema2) {
         super(type2);
@@ -894,11 +894,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path14, value) {
-        if (isEmptyPath(path14))
+      addIn(path15, value) {
+        if (isEmptyPath(path15))
           this.add(value);
         else {
-          const [key, ...rest] = path14;
+          const [key, ...rest] = path15;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value);
@@ -912,8 +912,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        const [key, ...rest] = path14;
+      deleteIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -927,8 +927,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        const [key, ...rest] = path14;
+      getIn(path15, keepScalar) {
+        const [key, ...rest] = path15;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -946,8 +946,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path14) {
-        const [key, ...rest] = path14;
+      hasIn(path15) {
+        const [key, ...rest] = path15;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -957,8 +957,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        const [key, ...rest] = path14;
+      setIn(path15, value) {
+        const [key, ...rest] = path15;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -3473,9 +3473,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path14, value) {
+      addIn(path15, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path14, value);
+          this.contents.addIn(path15, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -3550,14 +3550,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        if (Collection.isEmptyPath(path14)) {
+      deleteIn(path15) {
+        if (Collection.isEmptyPath(path15)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path15) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -3572,10 +3572,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        if (Collection.isEmptyPath(path14))
+      getIn(path15, keepScalar) {
+        if (Collection.isEmptyPath(path15))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path15, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -3586,10 +3586,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path14) {
-        if (Collection.isEmptyPath(path14))
+      hasIn(path15) {
+        if (Collection.isEmptyPath(path15))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path15) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -3606,13 +3606,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        if (Collection.isEmptyPath(path14)) {
+      setIn(path15, value) {
+        if (Collection.isEmptyPath(path15)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path14), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path15), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path14, value);
+          this.contents.setIn(path15, value);
         }
       }
       /**
@@ -5573,9 +5573,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path14) => {
+    visit.itemAtPath = (cst, path15) => {
       let item = cst;
-      for (const [field, index] of path14) {
+      for (const [field, index] of path15) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -5584,23 +5584,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path14) => {
-      const parent = visit.itemAtPath(cst, path14.slice(0, -1));
-      const field = path14[path14.length - 1][0];
+    visit.parentCollection = (cst, path15) => {
+      const parent = visit.itemAtPath(cst, path15.slice(0, -1));
+      const field = path15[path15.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path14, item, visitor) {
-      let ctrl = visitor(item, path14);
+    function _visit(path15, item, visitor) {
+      let ctrl = visitor(item, path15);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path14.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path15.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -5611,10 +5611,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path14);
+            ctrl = ctrl(item, path15);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path15) : ctrl;
     }
     exports.visit = visit;
   }
@@ -6916,14 +6916,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs10 = this.flowScalar(this.type);
+              const fs12 = this.flowScalar(this.type);
               if (atNextItem || it.value) {
-                map2.items.push({ start, key: fs10, sep: [] });
+                map2.items.push({ start, key: fs12, sep: [] });
                 this.onKeyLine = true;
               } else if (it.sep) {
-                this.stack.push(fs10);
+                this.stack.push(fs12);
               } else {
-                Object.assign(it, { key: fs10, sep: [] });
+                Object.assign(it, { key: fs12, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -7051,13 +7051,13 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs10 = this.flowScalar(this.type);
+              const fs12 = this.flowScalar(this.type);
               if (!it || it.value)
-                fc.items.push({ start: [], key: fs10, sep: [] });
+                fc.items.push({ start: [], key: fs12, sep: [] });
               else if (it.sep)
-                this.stack.push(fs10);
+                this.stack.push(fs12);
               else
-                Object.assign(it, { key: fs10, sep: [] });
+                Object.assign(it, { key: fs12, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -10594,8 +10594,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path14) {
-      let input = path14;
+    function removeDotSegments(path15) {
+      let input = path15;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -10669,11 +10669,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path14) {
-      if (path14 === "" || path14[0] === "/") {
-        return removeDotSegments(path14);
+    function removeDotSegmentsRelative(path15) {
+      if (path15 === "" || path15[0] === "/") {
+        return removeDotSegments(path15);
       }
-      const segments = path14.split("/");
+      const segments = path15.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -11036,8 +11036,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path14 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path14 && path14 !== "/" ? path14 : void 0;
+        const path15 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path15 && path15 !== "/" ? path15 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -14772,26 +14772,26 @@ var require_ignore = __commonJS({
       const index = body.indexOf(SLASH);
       return index < 0 || index === body.length - 1;
     };
-    var basenameOf = (path14) => {
-      const end = path14.length - 1;
-      const index = path14.lastIndexOf(
+    var basenameOf = (path15) => {
+      const end = path15.length - 1;
+      const index = path15.lastIndexOf(
         SLASH,
-        path14[end] === SLASH ? end - 1 : end
+        path15[end] === SLASH ? end - 1 : end
       );
-      return index < 0 ? path14 : path14.slice(index + 1);
+      return index < 0 ? path15 : path15.slice(index + 1);
     };
-    var parentOf = (path14) => {
-      if (path14.charCodeAt(0) === SLASH_CODE || path14.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path14.split(SLASH).filter(Boolean);
+    var parentOf = (path15) => {
+      if (path15.charCodeAt(0) === SLASH_CODE || path15.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path15.split(SLASH).filter(Boolean);
         slices.pop();
         return slices.length ? slices.join(SLASH) + SLASH : EMPTY;
       }
-      const end = path14.length - 1;
-      const cut = path14.lastIndexOf(
+      const end = path15.length - 1;
+      const cut = path15.lastIndexOf(
         SLASH,
-        path14.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+        path15.charCodeAt(end) === SLASH_CODE ? end - 1 : end
       );
-      return cut < 0 ? EMPTY : path14.slice(0, cut + 1);
+      return cut < 0 ? EMPTY : path15.slice(0, cut + 1);
     };
     var isString = (subject) => typeof subject === "string";
     var checkPattern = (pattern) => pattern && isString(pattern);
@@ -14941,7 +14941,7 @@ var require_ignore = __commonJS({
       // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
       //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
       //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path14) {
+      testLiteral(path15) {
         const rules = this._literalRules || (this._literalRules = this._rules.filter(
           ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
         ));
@@ -14950,7 +14950,7 @@ var require_ignore = __commonJS({
         let matchedRule;
         for (let index = rules.length - 1; index >= 0; index--) {
           const rule2 = rules[index];
-          if (rule2.checkRegex.test(path14)) {
+          if (rule2.checkRegex.test(path15)) {
             ignored = !rule2.negative;
             unignored = rule2.negative;
             matchedRule = rule2.negative ? UNDEFINED : rule2;
@@ -14970,15 +14970,15 @@ var require_ignore = __commonJS({
       //
       // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
       // @returns {TestResult}
-      test(path14, mode) {
+      test(path15, mode) {
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename = shortcut ? basenameOf(path14) : path14;
+        const basename = shortcut ? basenameOf(path15) : path15;
         for (let index = length - 1; index >= 0; index--) {
           const rule2 = rules[index];
           if (rule2[mode].test(
-            shortcut && rule2._basenameOnly ? basename : path14
+            shortcut && rule2._basenameOnly ? basename : path15
           )) {
             const { negative } = rule2;
             const ret = {
@@ -15000,17 +15000,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path14, originalPath, doThrow) => {
-      if (!isString(path14)) {
+    var checkPath = (path15, originalPath, doThrow) => {
+      if (!isString(path15)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path14) {
+      if (!path15) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path14)) {
+      if (checkPath.isNotRelative(path15)) {
         const r = "`path.relative()`d";
         return doThrow(
           `path should be a ${r} string, but got "${originalPath}"`,
@@ -15019,25 +15019,25 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path14) => {
-      const first = path14.charCodeAt(0);
+    var isNotRelative = (path15) => {
+      const first = path15.charCodeAt(0);
       if (first === SLASH_CODE) {
         return true;
       }
       if (first !== DOT_CODE) {
         return false;
       }
-      if (path14.length === 1) {
+      if (path15.length === 1) {
         return true;
       }
-      const second = path14.charCodeAt(1);
+      const second = path15.charCodeAt(1);
       if (second === SLASH_CODE) {
         return true;
       }
       if (second !== DOT_CODE) {
         return false;
       }
-      return path14.length === 2 || path14.charCodeAt(2) === SLASH_CODE;
+      return path15.length === 2 || path15.charCodeAt(2) === SLASH_CODE;
     };
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p) => p;
@@ -15068,58 +15068,58 @@ var require_ignore = __commonJS({
         return this.add(pattern);
       }
       // @returns {TestResult}
-      _test(originalPath, cache, path14) {
+      _test(originalPath, cache, path15) {
         checkPath(
-          path14,
+          path15,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path14 ? this._t(path14, cache) : {
+        return path15 ? this._t(path15, cache) : {
           ignored: false,
           unignored: false
         };
       }
       checkIgnore(target) {
-        const path14 = convertPath(target);
-        if (!path14 || path14.charCodeAt(path14.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path14);
+        const path15 = convertPath(target);
+        if (!path15 || path15.charCodeAt(path15.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path15);
         }
-        const dir = this._t(path14, this._testCache);
+        const dir = this._t(path15, this._testCache);
         if (dir.ignored) {
           return dir;
         }
-        const literal2 = this._rules.testLiteral(path14);
+        const literal2 = this._rules.testLiteral(path15);
         return literal2.ignored || literal2.unignored ? literal2 : dir;
       }
-      _t(path14, cache) {
-        if (path14 in cache) {
-          return cache[path14];
+      _t(path15, cache) {
+        if (path15 in cache) {
+          return cache[path15];
         }
-        const parentPath = parentOf(path14);
+        const parentPath = parentOf(path15);
         const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path14] = parent && parent.ignored ? parent : this._rules.test(path14, MODE_IGNORE);
+        return cache[path15] = parent && parent.ignored ? parent : this._rules.test(path15, MODE_IGNORE);
       }
-      ignores(path14) {
-        return this._test(path14, this._ignoreCache, convertPath(path14)).ignored;
+      ignores(path15) {
+        return this._test(path15, this._ignoreCache, convertPath(path15)).ignored;
       }
       createFilter() {
-        return (path14) => !this.ignores(path14);
+        return (path15) => !this.ignores(path15);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path14) {
-        return this._test(path14, this._testCache, convertPath(path14));
+      test(path15) {
+        return this._test(path15, this._testCache, convertPath(path15));
       }
     };
     var factory = (options) => new Ignore(options);
-    var isPathValid = (path14) => checkPath(convertPath(path14), path14, RETURN_FALSE);
+    var isPathValid = (path15) => checkPath(convertPath(path15), path15, RETURN_FALSE);
     var setupWindows = () => {
       const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path14) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path14) || isNotRelative(path14);
+      checkPath.isNotRelative = (path15) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path15) || isNotRelative(path15);
     };
     if (
       // Detect `process` so that it can run in browsers.
@@ -16123,8 +16123,8 @@ var require_uri_all = __commonJS({
             wsComponents.secure = void 0;
           }
           if (wsComponents.resourceName) {
-            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path14 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
-            wsComponents.path = path14 && path14 !== "/" ? path14 : void 0;
+            var _wsComponents$resourc = wsComponents.resourceName.split("?"), _wsComponents$resourc2 = slicedToArray(_wsComponents$resourc, 2), path15 = _wsComponents$resourc2[0], query = _wsComponents$resourc2[1];
+            wsComponents.path = path15 && path15 !== "/" ? path15 : void 0;
             wsComponents.query = query;
             wsComponents.resourceName = void 0;
           }
@@ -23800,11 +23800,11 @@ var require_formats3 = __commonJS({
 });
 
 // src/cli/bin.ts
-import fs9 from "node:fs";
+import fs11 from "node:fs";
 
 // src/cli/main.ts
-import fs8 from "node:fs";
-import path13 from "node:path";
+import fs10 from "node:fs";
+import path14 from "node:path";
 
 // src/rule/rule.ts
 function defineRule(rule2) {
@@ -24500,9 +24500,9 @@ var Node = class _Node {
   }
   /** The mapping key this value sits under (for a sequence item, the item itself). */
   get keyLoc() {
-    const path14 = this.path;
-    const last = path14[path14.length - 1];
-    return { file: this.file, doc: this.doc, path: path14, part: typeof last === "string" ? "key" : "value" };
+    const path15 = this.path;
+    const last = path15[path15.length - 1];
+    return { file: this.file, doc: this.doc, path: path15, part: typeof last === "string" ? "key" : "value" };
   }
 };
 function isPlainObject(v) {
@@ -28669,18 +28669,65 @@ var ANY_TAG = ["scalar", "sequence", "mapping"].map(
 );
 var TOLERANT_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: CORE_TYPES, explicit: ANY_TAG });
 function needsPositionalParser(text) {
-  return text.includes("&") && /(^|[\s[{,:-])&[^\s,[\]{}&]/m.test(text) || text.includes("%") && /^%/m.test(text) || // Null keys (`~:`, `null:`), empty keys (`: x`), and collections closed before a colon.
-  /(?:~|null|Null|NULL)[ \t]*:(?:[ \t]|$)/m.test(text) || /(?:^|\n)[ \t-]*:(?:[ \t\r\n]|$)/.test(text) || /[{,\]}][ \t]*:(?:[ \t\r\n]|$)/.test(text) || // Explicit keys (`? k`), and a flow sequence where a flow mapping expects a key.
-  /\?(?:[ \t\r\n]|$)/.test(text) && /(?:^[ \t]*(?:-[ \t]+)*|[{,[][ \t]*)\?(?:[ \t]|$)/m.test(text) || /[{,]\s*\[/.test(text) || /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) || hasLongKey(text) || text.includes("!") && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text);
+  return hasAnchor(text) || text.includes("%") && /^%/m.test(text) || text.includes("---") && /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) || text.includes("!") && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text);
 }
-function hasLongKey(text) {
+function hasAnchor(text) {
+  for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
+    const next = text[i + 1];
+    if (next === void 0 || /[\s,[\]{}&]/.test(next)) continue;
+    if (i === 0 || /[\s[{,:-]/.test(text[i - 1])) return true;
+  }
+  return false;
+}
+var KEY_SPELLINGS = /(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)|^[ \t-]*:(?=[ \t\r\n]|$)|[{,\]}][ \t]*:(?=[ \t\r\n]|$)|[{,]\s*\[/gm;
+function keySpellings(text) {
+  const found = [];
+  const bom = text.charCodeAt(0) === 65279 ? 1 : 0;
+  for (const m of text.matchAll(KEY_SPELLINGS)) found.push([m.index - bom, m.index - bom + m[0].length]);
+  for (const m of text.matchAll(/\?(?=[ \t\r\n]|$)/g)) {
+    const before = text.slice(text.lastIndexOf("\n", m.index) + 1, m.index);
+    const key = /^[ \t]*(?:-[ \t]+)*$|[{,[][ \t]*$/.exec(before);
+    if (key) found.push([m.index - before.length + key.index - bom, m.index + 1 - bom]);
+  }
+  for (const [start, end] of longKeys(text)) found.push([start - bom, end - bom]);
+  return found.sort((a, b) => a[0] - b[0]);
+}
+function scalarCover(spellings) {
+  const inside = new Array(spellings.length).fill(false);
+  const opens = [];
+  const listener = (event, state) => {
+    if (event === "open") {
+      opens.push(state.position);
+      return;
+    }
+    const start = opens.pop();
+    if (state.kind !== "scalar") return;
+    const end = state.position;
+    let lo = 0;
+    let hi = spellings.length;
+    while (lo < hi) {
+      const mid = lo + hi >> 1;
+      if (spellings[mid][0] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < spellings.length; i++) {
+      const [from, to] = spellings[i];
+      if (from >= end) break;
+      if (to <= end) inside[i] = true;
+    }
+  };
+  return { listener, allInside: () => inside.every(Boolean) };
+}
+function longKeys(text) {
+  const out = [];
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    if (end - start > 1024 && /^(?:[^:\n]|:(?=[^\s])){1025,}:(?:[ \t]|$)/.test(text.slice(start, end))) return true;
+    const m = end - start > 1024 ? /^(?:[^:\n]|:(?=[^\s])){1025,}:(?=[ \t]|$)/.exec(text.slice(start, end)) : null;
+    if (m) out.push([start + (/^[ \t]*(?:-[ \t]+)*/.exec(m[0])?.[0].length ?? 0), start + m[0].length]);
     start = end + 1;
   }
-  return false;
+  return out;
 }
 var FLOW_MAP_KEY = /[{,]\s*\{/;
 function hasMappingKey(values) {
@@ -28747,6 +28794,8 @@ function parseYamlStream(text) {
 }
 function readFast(text) {
   if (needsPositionalParser(text)) return void 0;
+  const spellings = keySpellings(text);
+  const cover = spellings.length > 0 ? scalarCover(spellings) : void 0;
   const docs = [];
   try {
     yaml.loadAll(
@@ -28755,11 +28804,12 @@ function readFast(text) {
         if (d !== null && d !== void 0) docs.push(d);
       },
       // Deep CRD schemas are real; nesting past the bracket limit is not.
-      { maxDepth: DEEP, schema: TOLERANT_SCHEMA }
+      { maxDepth: DEEP, schema: TOLERANT_SCHEMA, ...cover ? { listener: cover.listener } : {} }
     );
   } catch (error) {
-    return { error };
+    return cover ? void 0 : { error };
   }
+  if (cover && !cover.allInside()) return void 0;
   if (FLOW_MAP_KEY.test(text) && hasMappingKey(docs)) return void 0;
   return { docs };
 }
@@ -28824,39 +28874,100 @@ function rangeSpan(lc, from, to) {
   const b = lc.linePos(Math.max(from, to));
   return { start: { line: a.line, column: a.col }, end: { line: b.line, column: b.col } };
 }
+function documentSegments(text) {
+  const markers = [];
+  for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) markers.push(m.index);
+  if (markers.length === 0 || /^(?:\.\.\.(?=[ \t\r\n]|$)|%)/m.test(text)) return void 0;
+  const starts = markers[0] === 0 || markers[0] === 1 && text.charCodeAt(0) === 65279 ? markers : [0, ...markers];
+  const out = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i];
+    const end = i + 1 < starts.length ? starts[i + 1] : text.length;
+    const content = segmentContent(text, start, end);
+    if (content === "unsure") return void 0;
+    if (content === "one") out.push({ start, end });
+  }
+  return out;
+}
+function segmentContent(text, start, end) {
+  let pos = start;
+  if (text.charCodeAt(pos) === 65279) pos++;
+  if (text.startsWith("---", pos)) pos += 3;
+  let first;
+  while (pos < end) {
+    let eol = text.indexOf("\n", pos);
+    if (eol === -1 || eol > end) eol = end;
+    const line = text.slice(pos, eol).trim();
+    pos = eol + 1;
+    if (line === "" || line.startsWith("#")) continue;
+    if (first !== void 0) return /^[!&*]/.test(first) ? "unsure" : "one";
+    first = line;
+  }
+  if (first === void 0) return "none";
+  if (/^[!&*]/.test(first) || !/^[-[{"'|>]|:(?:[ \t]|$)/.test(first)) return "unsure";
+  return "one";
+}
 var YamlLocator = class {
-  lineCounter = new import_yaml.LineCounter();
-  /** Each counted document with the offset of the text it was parsed from. */
-  docs;
   constructor(text) {
+    this.text = text;
+    this.segments = documentSegments(text);
+  }
+  text;
+  lineCounter;
+  /** Each counted document with the offset of the text it was parsed from (the whole-file reading). */
+  docs;
+  segments;
+  /** The document at a counted position, with the offset of the text it was parsed from. */
+  document(docIndex) {
+    const segment = this.segments?.[docIndex];
+    if (this.segments && segment) {
+      if (!segment.doc) {
+        const parsed = (0, import_yaml.parseAllDocuments)(this.text.slice(segment.start, segment.end), { ...POSITIONAL_OPTIONS, uniqueKeys: false });
+        const counted = (Array.isArray(parsed) ? parsed : []).filter((d) => !isEmptyDocument(d));
+        const doc = counted[0];
+        if (counted.length !== 1 || !doc || doc.errors.length > 0) this.segments = void 0;
+        else segment.doc = doc;
+      }
+      if (segment.doc) return { doc: segment.doc, offset: segment.start };
+    }
+    if (this.segments && !segment) return void 0;
+    this.docs ??= this.parseWhole();
+    return this.docs[docIndex];
+  }
+  lines() {
+    if (!this.lineCounter) {
+      this.lineCounter = new import_yaml.LineCounter();
+      this.lineCounter.addNewLine(0);
+      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1)) this.lineCounter.addNewLine(i + 1);
+    }
+    return this.lineCounter;
+  }
+  parseWhole() {
+    const text = this.text;
     const options = { ...POSITIONAL_OPTIONS, uniqueKeys: false };
-    const all = (0, import_yaml.parseAllDocuments)(text, { ...options, lineCounter: this.lineCounter });
+    const all = (0, import_yaml.parseAllDocuments)(text, options);
     const list = Array.isArray(all) ? all : [];
     const segments = list.some((d) => d.errors.length) && /^\ufeff?\s*[{[]/.test(text) ? splitJsonStream(text) : [];
     if (segments.length > 1) {
-      this.lineCounter = new import_yaml.LineCounter();
-      this.lineCounter.addNewLine(0);
-      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lineCounter.addNewLine(i + 1);
-      this.docs = segments.flatMap(({ start, end }) => {
+      return segments.flatMap(({ start, end }) => {
         const docs = (0, import_yaml.parseAllDocuments)(text.slice(start, end), options);
         return (Array.isArray(docs) ? docs : []).filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: start }));
       });
-    } else {
-      this.docs = list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
     }
+    return list.filter((d) => !isEmptyDocument(d)).map((doc) => ({ doc, offset: 0 }));
   }
   /**
    * The span of the key or value at `path`. When the path does not exist, the nearest
    * existing ancestor's key (else its value) stands in for it.
    */
-  locate(docIndex, path14, part) {
-    const entry = this.docs[docIndex];
+  locate(docIndex, path15, part) {
+    const entry = this.document(docIndex);
     if (!entry) return void 0;
     const { doc, offset } = entry;
     let node = doc.contents;
     let fallback = node?.range ? [node.range[0], node.range[1]] : void 0;
-    for (let i = 0; i < path14.length; i++) {
-      const key = path14[i];
+    for (let i = 0; i < path15.length; i++) {
+      const key = path15[i];
       if (node && (0, import_yaml.isAlias)(node)) node = node.resolve(doc) ?? null;
       let next = null;
       let keyRange;
@@ -28873,7 +28984,7 @@ var YamlLocator = class {
         return fallback && this.span(fallback, offset);
       }
       const valueRange = next?.range ? [next.range[0], next.range[1]] : void 0;
-      if (i === path14.length - 1) {
+      if (i === path15.length - 1) {
         const target = part === "key" ? keyRange ?? valueRange : valueRange ?? keyRange;
         return (target ?? fallback) && this.span(target ?? fallback, offset);
       }
@@ -28883,7 +28994,7 @@ var YamlLocator = class {
     return fallback && this.span(fallback, offset);
   }
   span([from, to], offset) {
-    return rangeSpan(this.lineCounter, offset + from, offset + to);
+    return rangeSpan(this.lines(), offset + from, offset + to);
   }
 };
 
@@ -29337,6 +29448,7 @@ var EdgeAnalysis = class {
       if (svc.kind !== "Service" || svc.group !== "") continue;
       const type2 = svc.root.get("spec", "type");
       if (type2?.str() !== "LoadBalancer" || internalLoadBalancerAnnotation(svc.annotations) !== void 0) continue;
+      if (frontsEntryPoint(svc)) continue;
       const field = (svc.root.get("spec", "loadBalancerSourceRanges")?.items() ?? []).map((n) => n.str()).filter((s) => s !== void 0);
       const ranges = field.length ? field : (svc.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       const openRanges = openSourceRanges(ranges);
@@ -29345,6 +29457,11 @@ var EdgeAnalysis = class {
     return out;
   }
 };
+var ENTRY_POINT_SELECTOR = /ingress|gateway|traefik|kong|contour|envoy|haproxy/i;
+function frontsEntryPoint(svc) {
+  const selector = svc.root.get("spec", "selector")?.entries() ?? [];
+  return selector.some(([key, node]) => ENTRY_POINT_SELECTOR.test(`${key}=${node.str() ?? ""}`));
+}
 function classController(cls) {
   const id = cls.root.get("spec", "controller")?.str();
   if (id === void 0 || isTemplated(id)) return void 0;
@@ -29436,7 +29553,7 @@ var edge_loadbalancer_unrestricted_default = defineRule({
   id: "edge-loadbalancer-unrestricted",
   title: "LoadBalancer Service open to every source",
   severity: "medium",
-  rationale: "A Service of type LoadBalancer gets a cloud load balancer with a public address; without `loadBalancerSourceRanges` the cloud firewall admits every client on the internet to its ports. Services meant for the VPC only need the internal-load-balancer annotation of their cloud.",
+  rationale: "A Service of type LoadBalancer gets a cloud load balancer with a public address; without `loadBalancerSourceRanges` the cloud firewall admits every client on the internet to its ports. Services meant for the VPC only need the internal-load-balancer annotation of their cloud. The load balancers of ingress controllers and gateways (a selector naming ingress, gateway, Traefik, Kong, Contour, Envoy or HAProxy pods) are the public entry point by design and are not reported: the edge rules judge the Ingress and Gateway objects they serve.",
   remediation: 'Set `spec.loadBalancerSourceRanges` to the client networks that need access, or make the load balancer internal (for example `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`, `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`), or expose it through an Ingress.',
   precision: "medium",
   tags: ["kubernetes", "edge", "load-balancer"],
@@ -30845,6 +30962,7 @@ function namespaceLabelsInject(labels) {
   if (injection === "disabled") return false;
   return injection === "enabled" || Object.hasOwn(labels, "istio.io/rev");
 }
+var SYSTEM_NAMESPACES = /* @__PURE__ */ new Set(["kube-system", "kube-public", "kube-node-lease"]);
 var MeshAnalysis = class {
   constructor(model) {
     this.model = model;
@@ -30977,13 +31095,33 @@ var MeshAnalysis = class {
           ...metaEntries(r, r.metadata?.get("annotations"), "namespace")
         );
     for (const w of this.model.workloads) entries.push(...podTemplateEntries(w));
+    const reported = /* @__PURE__ */ new Set();
     for (const e of entries) {
+      const namespace = e.resource.kind === "Namespace" ? e.resource.name : e.resource.namespace ?? "";
       const istio = e.where === "pod template" ? e.key === ISTIO_INJECT && e.value === "false" : e.key === "istio-injection" && e.value === "disabled";
-      if (istio && this.istioInUse) out.push({ mesh: "istio", resource: e.resource, node: e.node, key: e.key, where: e.where });
-      if (e.key === LINKERD_INJECT && e.value === "disabled" && this.linkerdInUse)
-        out.push({ mesh: "linkerd", resource: e.resource, node: e.node, key: e.key, where: e.where });
+      const meshes = [];
+      if (istio && this.istioInUse && this.istioMayInject(namespace, e.where)) meshes.push("istio");
+      if (e.key === LINKERD_INJECT && e.value === "disabled" && this.linkerdInUse) meshes.push("linkerd");
+      for (const m of meshes) {
+        const key = `${m} ${e.resource.kind} ${namespace} ${e.resource.name}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        out.push({ mesh: m, resource: e.resource, node: e.node, key: e.key, where: e.where });
+      }
     }
     return out;
+  }
+  /**
+   * Whether Istio would inject sidecars there but for the opt-out: never in the root namespace
+   * (the control plane and gateways run without sidecars) or in Kubernetes' own namespaces,
+   * which the injector leaves alone; a pod's opt-out matters where its namespace injects, or
+   * where the repository does not show the namespace's labels.
+   */
+  istioMayInject(namespace, where) {
+    if (namespace === this.rootNamespace || SYSTEM_NAMESPACES.has(namespace)) return false;
+    if (where === "namespace") return true;
+    const info = this.model.namespaces.get(namespace);
+    return this.inMesh(namespace) || !info?.labelsComplete;
   }
   /**
    * Annotations of pod templates and Namespaces (Linkerd copies a namespace's
@@ -31316,6 +31454,441 @@ var netpol_allow_all_default = defineRule({
           }
         }
       }
+    }
+  }
+});
+
+// src/analysis/connectivity.ts
+function rangeId(range) {
+  const cidrs = rangeToCidrs(range);
+  return cidrs.length === 1 ? cidrs[0] : formatRange(range);
+}
+function cidrsOf(a) {
+  const out = [];
+  for (const p of a.policies) {
+    for (const d of ["Ingress", "Egress"]) {
+      for (const rule2 of [...p[d]?.rules ?? [], ...p[d]?.denies ?? []]) {
+        for (const peer of rule2.peers) if (peer.kind === "cidr") out.push(peer.range, ...peer.except);
+      }
+    }
+  }
+  return out;
+}
+function groupByOwner(a) {
+  const groups2 = /* @__PURE__ */ new Map();
+  const ids = /* @__PURE__ */ new Map();
+  const seen = /* @__PURE__ */ new Map();
+  for (const pod of a.pods) {
+    const w = pod.workload;
+    if (!w) continue;
+    const owner = podOwner(w) ?? { kind: w.kind, name: w.name };
+    const id = `${w.namespace}/${owner.name}[${owner.kind}]`;
+    const signature = JSON.stringify([Object.entries(pod.labels).sort(), pod.ports, pod.hostNetwork]);
+    const known = seen.get(id) ?? /* @__PURE__ */ new Set();
+    seen.set(id, known);
+    const group = groups2.get(id) ?? [];
+    groups2.set(id, group);
+    const first = group[0];
+    const endpoint = first ? ids.get(first) : { kind: "workload", id: pod.hostNetwork ? `${id}[hostNetwork]` : id, pod, owner, hostNetwork: pod.hostNetwork };
+    if (pod.hostNetwork) endpoint.hostNetwork = true;
+    if (known.has(signature)) continue;
+    known.add(signature);
+    group.push(pod);
+    ids.set(pod, endpoint);
+  }
+  for (const group of groups2.values()) {
+    const e = ids.get(group[0]);
+    if (e.hostNetwork && !e.id.endsWith("[hostNetwork]")) e.id = `${e.id}[hostNetwork]`;
+  }
+  return { groups: groups2, ids };
+}
+function computeConnectivity(a) {
+  const { groups: groups2, ids } = groupByOwner(a);
+  const endpointOf = (p) => ids.get(p);
+  const all = [...ids.keys()];
+  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
+  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
+  const cuts = cidrsOf(a);
+  const families = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
+  const peerCache = /* @__PURE__ */ new Map();
+  const matching = (peer) => {
+    let hit = peerCache.get(peer);
+    if (!hit) {
+      hit = a.podsMatching(peer);
+      peerCache.set(peer, hit);
+    }
+    return hit;
+  };
+  const candidates = (pod, direction) => {
+    if (a.isolated(pod, direction) === false) return void 0;
+    const out = /* @__PURE__ */ new Set();
+    for (const app of a.applicable(pod, direction)) {
+      for (const rule2 of app.rules.rules) {
+        if (rule2.action === "Deny" || rule2.action === "Log") continue;
+        for (const peer of rule2.peers) {
+          const list = matching(peer);
+          if (list === a.pods) return void 0;
+          for (const p of list) out.add(p);
+        }
+      }
+    }
+    return out;
+  };
+  const pairs2 = /* @__PURE__ */ new Map();
+  const add = (s, d, conns) => {
+    const row = pairs2.get(s) ?? /* @__PURE__ */ new Map();
+    pairs2.set(s, row);
+    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
+  };
+  const inMap = new Set(pods);
+  const egressTargets = new Map(pods.map((p) => [p, candidates(p, "Egress")]));
+  const openSources = pods.filter((p) => egressTargets.get(p) === void 0);
+  const reverse = /* @__PURE__ */ new Map();
+  for (const [s, targets] of egressTargets) for (const d of targets ?? []) reverse.set(d, [...reverse.get(d) ?? [], s]);
+  for (const d of pods) {
+    const fromIngress = candidates(d, "Ingress");
+    const sources2 = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...reverse.get(d) ?? []];
+    const seen = /* @__PURE__ */ new Set();
+    for (const s of sources2) {
+      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
+      seen.add(s);
+      const egress = a.allowed(s, "Egress", d, true).upper;
+      if (egress.isEmpty) continue;
+      const conns = egress.intersect(a.allowed(d, "Ingress", s, true).upper);
+      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
+    }
+  }
+  const nodeAddress = { kind: "dns-address" };
+  const reach = (pod, direction, host) => a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
+  for (const h of hostEndpoints) {
+    const hosts = groups2.get(h.id.replace(/\[hostNetwork\]$/, "")) ?? [];
+    for (const others of groups2.values()) {
+      const o = endpointOf(others[0]);
+      if (o === h) continue;
+      if (o.hostNetwork) {
+        add(h, o, ConnSet.ALL);
+        continue;
+      }
+      let inbound = ConnSet.NONE;
+      let outbound = ConnSet.NONE;
+      for (const hp of hosts)
+        for (const op of others) {
+          inbound = inbound.union(reach(op, "Ingress", hp));
+          outbound = outbound.union(reach(op, "Egress", hp));
+        }
+      if (!inbound.isEmpty) add(h, o, inbound);
+      if (!outbound.isEmpty) add(o, h, outbound);
+    }
+  }
+  const lines2 = [];
+  for (const [s, row] of pairs2) for (const [d, connections] of row) lines2.push({ source: s, destination: d, connections });
+  const whole = (family) => ({ family, start: 0n, end: familyMax(family) });
+  for (const [, group] of groups2) {
+    const me = endpointOf(group[0]);
+    for (const direction of ["Ingress", "Egress"]) {
+      const push = (range, conns) => {
+        if (conns.isEmpty) return;
+        const ip = { kind: "ip", id: rangeId(range), range };
+        lines2.push(
+          direction === "Ingress" ? { source: ip, destination: me, connections: conns } : { source: me, destination: ip, connections: conns }
+        );
+      };
+      if (me.hostNetwork) {
+        for (const f of families) push(whole(f), ConnSet.ALL);
+        continue;
+      }
+      let run;
+      const local = [];
+      for (const pod of group) {
+        for (const app of a.applicable(pod, direction)) {
+          for (const rule2 of [...app.rules.rules, ...app.rules.denies])
+            for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
+        }
+      }
+      for (const atom of partition(local, families)) {
+        let conns = ConnSet.NONE;
+        for (const pod of group) conns = conns.union(a.allowed(pod, direction, { kind: "ip", range: atom }, true).upper);
+        if (run && run.range.family === atom.family && run.conns.equals(conns)) run.range = { ...run.range, end: atom.end };
+        else {
+          if (run) push(run.range, run.conns);
+          run = { range: atom, conns };
+        }
+      }
+      if (run) push(run.range, run.conns);
+    }
+  }
+  return lines2.sort(compareLines);
+}
+function compareEndpoints(x, y) {
+  if (x.kind !== y.kind) return x.kind === "ip" ? -1 : 1;
+  if (x.kind === "ip" && y.kind === "ip")
+    return x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : x.range.start > y.range.start ? 1 : 0);
+  return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+function compareLines(x, y) {
+  return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
+}
+function connectivityRows(lines2) {
+  return lines2.map((l) => ({
+    source: rowEndpoint(l.source),
+    destination: rowEndpoint(l.destination),
+    connections: l.connections.toMapString(),
+    connectionsDetail: l.connections.toJSON()
+  }));
+}
+function rowEndpoint(e) {
+  if (e.kind === "ip") {
+    return {
+      type: "ip-range",
+      id: e.id,
+      family: e.range.family === 4 ? "IPv4" : "IPv6",
+      start: formatIp(e.range.family, e.range.start),
+      end: formatIp(e.range.family, e.range.end),
+      cidrs: rangeToCidrs(e.range)
+    };
+  }
+  return { type: "workload", id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
+}
+function mapWorkloads(a) {
+  const { groups: groups2, ids } = groupByOwner(a);
+  return [...groups2.values()].map((g) => ids.get(g[0])).sort(compareEndpoints);
+}
+var NODE_ADDRESS = { kind: "dns-address" };
+function counterpart(e) {
+  return e.kind === "ip" ? { kind: "ip", range: e.range } : e.pod;
+}
+function explainSide(a, me, direction, other) {
+  const target = counterpart(other);
+  if (target.kind === "pod" && target.hostNetwork && !me.pod.hostNetwork) {
+    const asPod = a.explain(me.pod, direction, { ...target, hostNetwork: false });
+    const asNode = a.explain(me.pod, direction, NODE_ADDRESS);
+    return {
+      allowed: asPod.allowed.union(asNode.allowed),
+      sides: [
+        { direction, endpoint: me, explanation: asPod },
+        { direction, endpoint: me, explanation: asNode, asNodeAddress: true }
+      ]
+    };
+  }
+  const explanation = a.explain(me.pod, direction, target);
+  return { allowed: explanation.allowed, sides: [{ direction, endpoint: me, explanation }] };
+}
+function explainPair(a, source, destination) {
+  let connections = ConnSet.ALL;
+  const sides = [];
+  if (source.kind === "workload") {
+    const e = explainSide(a, source, "Egress", destination);
+    connections = connections.intersect(e.allowed);
+    sides.push(...e.sides);
+  }
+  if (destination.kind === "workload") {
+    const i = explainSide(a, destination, "Ingress", source);
+    connections = connections.intersect(i.allowed);
+    sides.push(...i.sides);
+  }
+  return { source, destination, connections, sides };
+}
+function explainMap(a) {
+  const workloads = mapWorkloads(a);
+  const pairs2 = [];
+  for (const s of workloads) for (const d of workloads) if (s !== d) pairs2.push([s, d]);
+  for (const line of computeConnectivity(a))
+    if (line.source.kind === "ip" || line.destination.kind === "ip") pairs2.push([line.source, line.destination]);
+  return pairs2.map(([s, d]) => explainPair(a, s, d)).sort((x, y) => compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination));
+}
+function findEndpoints(a, text) {
+  const range = parseCidr(text);
+  if (range) return [{ kind: "ip", id: rangeId(range), range }];
+  const m = /^([^/\s]+)\/([^/\s[\]]+)(?:\[([A-Za-z]+)\])?$/.exec(text.trim());
+  if (!m) return void 0;
+  const [, namespace, name, kind] = m;
+  return mapWorkloads(a).filter(
+    (w) => w.pod.namespace === namespace && (kind === void 0 || w.owner.kind === kind) && (w.owner.name === name || a.pods.some((p) => p.workload?.name === name && p.namespace === namespace && sameOwner(a, p, w)))
+  );
+}
+function sameOwner(a, pod, w) {
+  const owner = pod.workload ? podOwner(pod.workload) ?? { kind: pod.workload.kind, name: pod.workload.name } : void 0;
+  return owner?.kind === w.owner.kind && owner.name === w.owner.name && pod.namespace === w.pod.namespace;
+}
+function spellConnections(c) {
+  const missing = ConnSet.ALL.subtract(c);
+  if (c.isEmpty || missing.isEmpty || !c.other) return c.toMapString();
+  const but = `All Connections but ${missing.toMapString()}`;
+  return but.length < c.toMapString().length ? but : c.toMapString();
+}
+function policyName(p) {
+  const kind = p.flavor === "calico" ? `Calico ${p.resource.kind}` : p.resource.kind;
+  return `${kind} ${p.namespace !== void 0 ? `${p.namespace}/` : ""}${p.resource.name}`;
+}
+function describeDecision(d, direction) {
+  const dir = direction.toLowerCase();
+  switch (d.kind) {
+    case "rule": {
+      const rules = d.policy[direction];
+      const position = rules?.rules.indexOf(d.rule) ?? -1;
+      const deny = position < 0 ? rules?.denies.indexOf(d.rule) ?? -1 : -1;
+      const name = d.rule.node.get("name")?.str();
+      const which = position >= 0 ? `${dir} rule ${position + 1}` : deny >= 0 ? `${dir} deny rule ${deny + 1}` : `${dir} rule`;
+      const passTo = d.action !== "Pass" ? "" : d.policy.tier === "admin" ? " to the NetworkPolicies" : " to the namespace profile, which allows";
+      return {
+        verdict: d.action === "Allow" ? "allows" : d.action === "Deny" ? "denies" : "passes",
+        connections: d.connections,
+        text: `${policyName(d.policy)}, ${which}${name ? ` "${name}"` : ""}${passTo}`,
+        at: d.rule.node.loc,
+        policy: d.policy
+      };
+    }
+    case "isolated": {
+      const first = d.policies[0];
+      const names = d.policies.map(policyName);
+      return {
+        verdict: "denies",
+        connections: d.connections,
+        text: `${names.join(", ")} ${names.length === 1 ? "isolates" : "isolate"} ${dir} and no rule allows it`,
+        at: first?.resource.metadata?.get("name")?.loc,
+        policy: first
+      };
+    }
+    case "open":
+      return {
+        verdict: "allows",
+        connections: d.connections,
+        text: d.reason === "host-network" ? "host-network pod: policies do not apply to it" : d.reason === "not-selected" ? `no policy selects it for ${dir}` : `no policy isolates its ${dir}`,
+        at: void 0,
+        policy: void 0
+      };
+  }
+}
+function selectEndpoints(a, e) {
+  if (e.kind === "cidr") {
+    const range = parseCidr(e.cidr);
+    return range ? [{ kind: "ip", id: rangeId(range), range }] : [];
+  }
+  if (e.kind === "workload") return findEndpoints(a, `${e.namespace}/${e.name}`) ?? [];
+  const matches = (labels, want) => Object.entries(want).every(([k, v]) => labels[k] === v);
+  return mapWorkloads(a).filter(
+    (w) => (e.namespace === void 0 || w.pod.namespace === e.namespace) && matches(w.pod.ns.labels, e.namespaceLabels) && matches(w.pod.labels, e.podLabels)
+  );
+}
+function pairBounds(a, s, d) {
+  const side = (me, direction, other) => {
+    if (me.kind === "ip") return { lower: ConnSet.ALL, upper: ConnSet.ALL };
+    const target = counterpart(other);
+    if (target.kind === "pod" && target.hostNetwork && !me.pod.hostNetwork) {
+      const asPod = a.allowed(me.pod, direction, { ...target, hostNetwork: false });
+      const asNode = a.allowed(me.pod, direction, NODE_ADDRESS);
+      return { lower: asPod.lower.intersect(asNode.lower), upper: asPod.upper.union(asNode.upper) };
+    }
+    return a.allowed(me.pod, direction, target);
+  };
+  const egress = side(s, "Egress", d);
+  const ingress = side(d, "Ingress", s);
+  return { lower: egress.lower.intersect(ingress.lower), upper: egress.upper.intersect(ingress.upper) };
+}
+function checkAssertion(a, assertion) {
+  const from = selectEndpoints(a, assertion.from);
+  const to = selectEndpoints(a, assertion.to);
+  const empty = [...from.length ? [] : ["from"], ...to.length ? [] : ["to"]];
+  if (empty.length) return { holds: false, empty };
+  const asked = assertion.port ? ConnSet.ports(assertion.port.protocol, assertion.port.from, assertion.port.to) : ConnSet.ALL;
+  const breaches = [];
+  let pairs2 = 0;
+  for (const s of from) {
+    for (const d of to) {
+      if (s === d || s.kind === "workload" && d.kind === "workload" && s.id === d.id) continue;
+      pairs2++;
+      const bounds = pairBounds(a, s, d);
+      const broken = assertion.expect === "deny" ? !bounds.lower.intersect(asked).isEmpty : assertion.port ? !asked.subtract(bounds.upper).isEmpty : bounds.upper.isEmpty;
+      if (!broken) continue;
+      const actual = (assertion.expect === "deny" ? bounds.lower : bounds.upper).intersect(asked);
+      const wrong = assertion.expect === "deny" ? (v) => v.verdict !== "denies" : (v) => v.verdict === "denies";
+      const because = [];
+      for (const side of explainPair(a, s, d).sides)
+        for (const decision of side.explanation.decisions) {
+          const v = describeDecision(decision, side.direction);
+          if (wrong(v) && !v.connections.intersect(asked).isEmpty)
+            because.push({ direction: side.direction, endpoint: side.endpoint, decision });
+        }
+      breaches.push({ source: s, destination: d, actual, because });
+    }
+  }
+  return breaches.length ? { holds: false, breaches, pairs: pairs2 } : { holds: true };
+}
+function diffConnectivity(before, after) {
+  const key = (l) => `${l.source.id}\0${l.destination.id}`;
+  const old = new Map(before.map((l) => [key(l), l]));
+  const now = new Map(after.map((l) => [key(l), l]));
+  const out = [];
+  for (const [k, l] of now) {
+    const was = old.get(k);
+    if (!was) out.push({ change: "added", source: l.source, destination: l.destination, before: ConnSet.NONE, after: l.connections });
+    else if (!was.connections.equals(l.connections))
+      out.push({ change: "changed", source: l.source, destination: l.destination, before: was.connections, after: l.connections });
+  }
+  for (const [k, l] of old)
+    if (!now.has(k))
+      out.push({ change: "removed", source: l.source, destination: l.destination, before: l.connections, after: ConnSet.NONE });
+  return out.sort((x, y) => compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination));
+}
+function changeRows(changes) {
+  return changes.map((c) => ({
+    change: c.change,
+    source: rowEndpoint(c.source),
+    destination: rowEndpoint(c.destination),
+    before: c.before.toMapString(),
+    after: c.after.toMapString(),
+    beforeDetail: c.before.toJSON(),
+    afterDetail: c.after.toJSON(),
+    opened: spellConnections(c.after.subtract(c.before)),
+    closed: spellConnections(c.before.subtract(c.after))
+  }));
+}
+
+// rules/netpol-assertion-failed.ts
+var netpol_assertion_failed_default = defineRule({
+  id: "netpol-assertion-failed",
+  title: "Expected connection does not hold",
+  severity: "high",
+  rationale: "Config `connectivity.assertions` states which connections must be allowed or denied (`{from: shop/web, to: payments/db, port: tcp/5432, expect: deny}`). Each is checked against what the policies (NetworkPolicy, Calico, Cilium, AdminNetworkPolicy tiers) allow, on every run and without a cluster, so a change that opens or breaks a path fails review instead of production. A `deny` fails when a selected pair surely connects on the asserted port; an `allow` fails when a pair surely cannot; answers that depend on labels nobody defined do not fail. A side that selects no workload fails too: it would check nothing.",
+  remediation: 'Change the policies the message names (its related locations point at the deciding rules), or correct the assertion if the expectation was wrong; `nsl-lint connectivity --explain "SRC=>DST"` shows every deciding rule.',
+  precision: "high",
+  tags: ["kubernetes", "network-policy", "connectivity"],
+  *check({ model, netpol }) {
+    const source = model.config.source;
+    if (!source) return;
+    for (const assertion of model.config.connectivity.assertions) {
+      const at = { file: source.file, doc: 0, path: ["connectivity", "assertions", assertion.index], part: "value" };
+      const outcome = checkAssertion(netpol, assertion);
+      if (outcome.holds) continue;
+      const name = `Assertion "${assertion.text}"`;
+      if ("empty" in outcome) {
+        const sides = outcome.empty.map((s) => `"${s}"`).join(" and ");
+        yield {
+          at,
+          message: `${name} checks nothing: ${sides} ${outcome.empty.length === 1 ? "selects" : "select"} no workload in the repository.`
+        };
+        continue;
+      }
+      const [first, ...rest] = outcome.breaches;
+      if (!first) continue;
+      const pair = `${first.source.id} => ${first.destination.id}`;
+      const asked = assertion.port ? ` on ${assertion.port.protocol} ${assertion.port.from}${assertion.port.to === assertion.port.from ? "" : `-${assertion.port.to}`}` : " at all";
+      const what = assertion.expect === "deny" ? `${pair} connects on ${spellConnections(first.actual)}` : first.actual.isEmpty ? `${pair} cannot connect${asked}` : `${pair} connects only on ${spellConnections(first.actual)} of${asked.replace(/^ on/, "")}`;
+      const reasons = first.because.map((b) => ({ ...describeDecision(b.decision, b.direction), b }));
+      const said = reasons.map((r) => {
+        if (r.b.decision.kind === "open") return `${r.b.endpoint.id}: ${r.text}`;
+        if (r.b.decision.kind === "isolated") return r.text;
+        return `${r.verdict === "passes" ? "passed on by" : r.verdict === "allows" ? "allowed by" : "denied by"} ${r.text}`;
+      });
+      const why = said.length ? ` (${said.join("; ")})` : "";
+      const more = rest.length ? ` (${rest.length} more of ${outcome.pairs} pairs also fail)` : "";
+      yield {
+        at,
+        message: `${name} fails: ${what}${why}${more}.`,
+        related: reasons.flatMap(
+          (r) => r.at ? [{ at: r.at, message: `${r.verdict} ${spellConnections(r.connections)}: ${r.text}` }] : []
+        )
+      };
     }
   }
 });
@@ -32281,12 +32854,30 @@ var NetpolAnalysis = class {
     const r2 = bounds(apps);
     return { lower: r1.lower.intersect(r2.lower), upper: r1.upper.union(r2.upper) };
   }
-  evaluate(apps, other, dstPorts, bound) {
+  /**
+   * Why `pod` allows what it allows in `direction` with `other`: the deciding steps of the
+   * evaluation, in the order they decide (admin tier, deny rules, the pod's own policies,
+   * isolation, baseline tier, the open default), each with the connections it decided.
+   * Uncertain matches count as matching, as in the upper bound; `maybe` lists the policies
+   * that select the pod only through labels nobody defined.
+   */
+  explain(pod, direction, other) {
+    const apps = this.applicable(pod, direction);
+    if (apps.length === 0) {
+      const reason = pod.hostNetwork ? "host-network" : "not-selected";
+      return { allowed: ConnSet.ALL, decisions: [{ kind: "open", reason, connections: ConnSet.ALL }], maybe: [] };
+    }
+    const dst = direction === "Ingress" ? pod : other;
+    const decisions = [];
+    const allowed = this.evaluate(apps, other, dst.kind === "pod" ? dst.ports : [], "upper", decisions);
+    return { allowed, decisions, maybe: apps.filter((a) => a.selected !== true).map((a) => a.policy) };
+  }
+  evaluate(apps, other, dstPorts, bound, trace) {
     const takes = (rule2, permissive) => {
       const m = this.ruleMatches(rule2, other);
       return permissive === (bound === "upper") ? m !== false : m === true;
     };
-    const firstMatch = (list, open2) => {
+    const firstMatch = (list, open2, hits2) => {
       let rest = open2;
       let allowed = ConnSet.NONE;
       let passed = ConnSet.NONE;
@@ -32296,6 +32887,7 @@ var NetpolAnalysis = class {
           if (!takes(rule2, rule2.action !== "Deny")) continue;
           const c = resolvePorts(rule2.ports, dstPorts).intersect(rest);
           if (c.isEmpty) continue;
+          hits2?.push({ policy: a.policy, rule: rule2, action: rule2.action, connections: c });
           if (rule2.action === "Allow") allowed = allowed.union(c);
           else if (rule2.action === "Pass") passed = passed.union(c);
           rest = rest.subtract(c);
@@ -32304,22 +32896,47 @@ var NetpolAnalysis = class {
       }
       return { allowed, passed, rest };
     };
+    const record = (hits2, within2) => {
+      for (const h of hits2) {
+        const connections = within2(h);
+        if (!connections.isEmpty) trace?.push({ kind: "rule", policy: h.policy, rule: h.rule, action: h.action, connections });
+      }
+    };
+    const hits = trace ? [] : void 0;
     const admin = apps.filter((a) => a.policy.tier === "admin");
     const own = apps.filter((a) => a.policy.tier === void 0);
     const baseline = apps.filter((a) => a.policy.tier === "baseline");
-    const top = admin.length ? firstMatch(admin, ConnSet.ALL) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
+    const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
     const open = top.rest.union(top.passed);
+    if (hits) record(hits.splice(0), (h) => h.connections);
     if (open.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
-      for (const rule2 of a.rules.denies) if (takes(rule2, false)) denied = denied.union(resolvePorts(rule2.ports, dstPorts));
-    if (own.some((a) => a.rules.isolates)) {
-      const mid = firstMatch(own, ConnSet.ALL);
+      for (const rule2 of a.rules.denies)
+        if (takes(rule2, false)) {
+          const c = resolvePorts(rule2.ports, dstPorts);
+          if (hits)
+            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open).subtract(denied));
+          denied = denied.union(c);
+        }
+    const isolating = own.filter((a) => a.rules.isolates);
+    if (isolating.length) {
+      const mid = firstMatch(own, ConnSet.ALL, hits);
+      if (hits) {
+        record(hits.splice(0), (h) => h.connections.intersect(open).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
+        const unmatched = mid.rest.intersect(open).subtract(denied);
+        if (!unmatched.isEmpty) trace?.push({ kind: "isolated", policies: isolating.map((a) => a.policy), connections: unmatched });
+      }
       return top.allowed.union(mid.allowed.union(mid.passed).intersect(open).subtract(denied));
     }
     const left = open.subtract(denied);
-    if (!baseline.length) return top.allowed.union(left);
-    const low = firstMatch(baseline, left);
+    if (!baseline.length) {
+      if (!left.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: left });
+      return top.allowed.union(left);
+    }
+    const low = firstMatch(baseline, left, hits);
+    if (hits) record(hits.splice(0), (h) => h.connections);
+    if (!low.rest.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: low.rest });
     return top.allowed.union(low.allowed).union(low.rest);
   }
   /** Policies whose allow rules (may) admit `probe` between `pod` and `other`: who gives a connection. */
@@ -32617,6 +33234,22 @@ function isCredentialKey(key) {
   if (words.length > 1 && SWITCH_WORDS.has(words[0] ?? "")) return false;
   return CREDENTIAL_WORDS.has(last) || last === "apikey" || lastTwo === "api_key" || last === "privatekey" || lastTwo === "private_key";
 }
+function jsonHoldsCredential(value) {
+  const text = value.trim();
+  if (!text.startsWith("{") && !text.startsWith("[")) return void 0;
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+  const holds = (v, key) => {
+    if (Array.isArray(v)) return v.some((item) => holds(item, key));
+    if (typeof v === "object" && v !== null) return Object.entries(v).some(([k, child]) => holds(child, k));
+    return typeof v === "string" && key !== void 0 && isCredentialKey(key) && v.trim() !== "" && !isPlaceholder(v) && !isFlagValue(v);
+  };
+  return typeof doc === "object" && doc !== null ? holds(doc, void 0) : void 0;
+}
 function isFlagValue(value) {
   return /^(true|false|yes|no|on|off|enabled?|disabled?)$/i.test(value.trim());
 }
@@ -32708,7 +33341,10 @@ into logs and support bundles. A key named like a credential (\`DB_PASSWORD\`, \
 function leak(key, value) {
   if (holdsPrivateKey(value)) return "holds a PEM private key";
   if (urlPassword(value) !== void 0) return "holds a URL with an embedded password";
-  if (isCredentialKey(key) && !isPlaceholder(value) && !isFlagValue(value)) return "is named like a credential and holds a value";
+  if (!isCredentialKey(key) || isPlaceholder(value) || isFlagValue(value)) return void 0;
+  const inner = jsonHoldsCredential(value);
+  if (inner === false) return void 0;
+  return inner ? "holds a JSON document with a credential in it" : "is named like a credential and holds a value";
   return void 0;
 }
 
@@ -32804,8 +33440,8 @@ versions are reported as unknown.`,
     }
   }
 });
-function fieldPath(path14) {
-  return path14.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+function fieldPath(path15) {
+  return path15.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
 }
 
 // rules/index.ts
@@ -32845,6 +33481,7 @@ var RULES = [
   mesh_port_exclusion_default,
   mesh_sidecar_injection_disabled_default,
   netpol_allow_all_default,
+  netpol_assertion_failed_default,
   netpol_default_deny_egress_missing_default,
   netpol_default_deny_ingress_missing_default,
   netpol_egress_dns_blocked_default,
@@ -32871,7 +33508,8 @@ function defaultConfig() {
     render: "none",
     cluster: { namespaceLabels: {}, dnsSelector: { "k8s-app": "kube-dns" } },
     mesh: { rootNamespace: "istio-system" },
-    host: { privateInterfaces: [], sensitivePorts: [] }
+    host: { privateInterfaces: [], sensitivePorts: [] },
+    connectivity: { assertions: [] }
   };
 }
 
@@ -33004,6 +33642,22 @@ var ConfigErrors = class extends ConfigError {
 };
 var severity = { enum: ["low", "medium", "high"] };
 var stringMap = { type: "object", additionalProperties: { type: "string" } };
+var assertionEndpoint = {
+  oneOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        namespace: { type: "string", minLength: 1 },
+        namespaceLabels: stringMap,
+        podLabels: stringMap,
+        cidr: { type: "string" }
+      }
+    }
+  ]
+};
 var CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -33030,6 +33684,26 @@ var CONFIG_SCHEMA = {
         cni: { type: "string" },
         namespaceLabels: { type: "object", additionalProperties: stringMap },
         dnsSelector: stringMap
+      }
+    },
+    connectivity: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        assertions: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["from", "to", "expect"],
+            properties: {
+              from: assertionEndpoint,
+              to: assertionEndpoint,
+              port: { oneOf: [{ type: "integer", minimum: 1, maximum: 65535 }, { type: "string" }] },
+              expect: { enum: ["allow", "deny"] }
+            }
+          }
+        }
       }
     },
     mesh: { type: "object", additionalProperties: false, properties: { rootNamespace: { type: "string", minLength: 1 } } },
@@ -33114,6 +33788,7 @@ function loadConfig(file, displayName, knownRules) {
         problems.push(problem(`"host.sensitivePorts" entry ${JSON.stringify(entry)}: ${port}`, at, "value"));
     }
   });
+  const assertions = connectivityAssertions(raw, problems, problem);
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1)
     throw new ConfigErrors(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
@@ -33127,10 +33802,73 @@ function loadConfig(file, displayName, knownRules) {
     cluster: { ...base2.cluster, ...user.cluster },
     mesh: { ...base2.mesh, ...user.mesh },
     host: { ...base2.host, ...user.host, sensitivePorts: sensitivePorts2 },
+    connectivity: { assertions },
     source: { file: displayName, text }
   };
   if (user.failOn !== void 0) config.failOn = user.failOn;
   return config;
+}
+function connectivityAssertions(raw, problems, problem) {
+  const section = isRecord(raw) ? raw["connectivity"] : void 0;
+  const list = isRecord(section) && Array.isArray(section["assertions"]) ? section["assertions"] : [];
+  const out = [];
+  list.forEach((item, index) => {
+    if (!isRecord(item)) return;
+    const at = ["connectivity", "assertions", index];
+    let ok = true;
+    const fail = (message, key, part = "value") => {
+      ok = false;
+      const p2 = problem(`"connectivity.assertions.${index}${key.length ? `.${key.join(".")}` : ""}" ${message}`, [...at, ...key], part);
+      if (!problems.some((q) => sameSpot(q, p2))) problems.push(p2);
+    };
+    const endpoint = (side) => {
+      const v = item[side];
+      if (typeof v === "string") {
+        if (parseCidr(v)) return { kind: "cidr", cidr: v.trim() };
+        const m = /^([^/\s]+)\/([^/\s]+)$/.exec(v.trim());
+        if (!m) {
+          fail("is neither a workload `namespace/name` (or `namespace/*`) nor an address range (CIDR)", [side]);
+          return void 0;
+        }
+        const [, namespace = "", name = ""] = m;
+        return name === "*" ? { kind: "pods", namespace, namespaceLabels: {}, podLabels: {} } : { kind: "workload", namespace, name };
+      }
+      if (!isRecord(v)) return void 0;
+      if (typeof v["cidr"] === "string") {
+        if (Object.keys(v).length > 1) fail("selects by `cidr` or by namespace and pod labels, not both", [side, "cidr"], "key");
+        else if (!parseCidr(v["cidr"])) fail(`is not an address range: ${JSON.stringify(v["cidr"])}`, [side, "cidr"]);
+        else return { kind: "cidr", cidr: v["cidr"].trim() };
+        return void 0;
+      }
+      const labels = (k) => isRecord(v[k]) ? v[k] : {};
+      return {
+        kind: "pods",
+        ...typeof v["namespace"] === "string" ? { namespace: v["namespace"] } : {},
+        namespaceLabels: labels("namespaceLabels"),
+        podLabels: labels("podLabels")
+      };
+    };
+    const from = endpoint("from");
+    const to = endpoint("to");
+    if (from?.kind === "cidr" && to?.kind === "cidr") fail("connects two address ranges: one side must select workloads", []);
+    let port;
+    const p = item["port"];
+    if (typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535) port = { protocol: "TCP", from: p, to: p };
+    else if (typeof p === "string") {
+      const m = /^(?:(tcp|udp|sctp)\/)?(\d+)(?:-(\d+))?$/i.exec(p.trim());
+      const lo = Number(m?.[2]);
+      const hi = m?.[3] === void 0 ? lo : Number(m[3]);
+      if (!m) fail("is not a port: expected `tcp/5432`, `udp/53`, `sctp/9000-9100` or a number (TCP)", ["port"]);
+      else if (lo < 1 || hi > 65535 || lo > hi) fail(`is not a port range within 1-65535: ${JSON.stringify(p)}`, ["port"]);
+      else port = { protocol: (m[1] ?? "tcp").toUpperCase(), from: lo, to: hi };
+    }
+    const expect = item["expect"];
+    if (!ok || !from || !to || expect !== "allow" && expect !== "deny") return;
+    const said = (side) => typeof item[side] === "string" ? item[side] : yaml.dump(item[side], { flowLevel: 0 }).trim();
+    const portText2 = port ? ` ${port.protocol.toLowerCase()}/${port.from}${port.to === port.from ? "" : `-${port.to}`}` : "";
+    out.push({ index, from, to, ...port ? { port } : {}, expect, text: `${said("from")} \u2192 ${said("to")}${portText2}: ${expect}` });
+  });
+  return out;
 }
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -33154,12 +33892,12 @@ function schemaProblems(errors, raw, problem) {
       continue;
     const at = pathOf(error);
     const name = at.length ? `"${at.join(".")}"` : "config";
-    let key = at;
+    let key = at.map((k, i) => Array.isArray(valueAt(raw, at.slice(0, i))) ? Number(k) : k);
     let part = "value";
     let message = `${name} ${error.message ?? "is invalid"}`;
     if (error.keyword === "additionalProperties") {
       const extra = String(error.params.additionalProperty);
-      key = [...at, extra];
+      key = [...key, extra];
       part = "key";
       message = `unknown key "${key.join(".")}"${didYouMean(extra, Object.keys(objectSchemaAt(at)?.properties ?? {}))}`;
     } else if (error.keyword === "enum") {
@@ -33182,7 +33920,7 @@ function valueAt(raw, at) {
 function objectSchemaAt(at) {
   let node = CONFIG_SCHEMA;
   for (const k of at) {
-    const next = node?.properties?.[k] ?? (typeof node?.additionalProperties === "object" ? node.additionalProperties : void 0);
+    const next = node?.properties?.[k] ?? (typeof node?.additionalProperties === "object" ? node.additionalProperties : void 0) ?? (/^\d+$/.test(k) ? node?.items : void 0);
     node = next?.oneOf ? next.oneOf.find((b) => b.type === "object") : next;
   }
   return node;
@@ -33282,7 +34020,8 @@ function compare(a, b) {
 }
 
 // src/engine/lint.ts
-import path12 from "node:path";
+import fs9 from "node:fs";
+import path13 from "node:path";
 
 // src/discover/discover.ts
 var import_ignore = __toESM(require_ignore(), 1);
@@ -33414,9 +34153,9 @@ function discover(options) {
   const files = [...found.values()].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { files, notices };
 }
-function loadGitignore(reader, dir) {
+function loadGitignore(reader, dir, present) {
   const file = path4.join(dir, ".gitignore");
-  if (!fs4.existsSync(file)) return void 0;
+  if (present === false || present === void 0 && !fs4.existsSync(file)) return void 0;
   const read = reader.read(file);
   return read.ok ? { dir, rules: (0, import_ignore.default)().add(read.text) } : void 0;
 }
@@ -33435,21 +34174,24 @@ function gitignoresAbove(reader, root, dir) {
 }
 function isIgnored(scopes, abs, isDir) {
   for (const scope of scopes) {
-    const rel = path4.relative(scope.dir, abs).split(path4.sep).join("/");
+    const prefix = scope.dir.endsWith(path4.sep) ? scope.dir : scope.dir + path4.sep;
+    const below = abs.startsWith(prefix) ? abs.slice(prefix.length) : path4.relative(scope.dir, abs);
+    const rel = path4.sep === "/" ? below : below.split(path4.sep).join("/");
     if (!rel || rel.startsWith("..")) continue;
     if (scope.rules.ignores(isDir ? `${rel}/` : rel)) return true;
   }
   return false;
 }
 function walk(dir, inherited, w) {
-  const own = loadGitignore(w.reader, dir);
-  const scopes = own ? [...inherited, own] : inherited;
   let entries;
   try {
     entries = fs4.readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
+  const listed = entries.find((e) => e.name === ".gitignore");
+  const own = loadGitignore(w.reader, dir, listed === void 0 ? false : listed.isFile() ? true : void 0);
+  const scopes = own ? [...inherited, own] : inherited;
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   for (const entry of entries) {
     if (ALWAYS_SKIPPED.has(entry.name) || CONFIG_NAMES.has(entry.name)) continue;
@@ -33480,6 +34222,11 @@ function isRegularFile(abs) {
   } catch {
     return false;
   }
+}
+
+// src/core/location.ts
+function isPathLocation(loc) {
+  return "path" in loc;
 }
 
 // src/model/kustomize.ts
@@ -50291,18 +51038,18 @@ var HTTPRoute2 = class _HTTPRoute extends Model2 {
 setValidateFunc2(HTTPRoute2, validate449);
 
 // src/model/schemas/shape.ts
-function unknownFieldsIn(shape, value, path14 = [], out = []) {
+function unknownFieldsIn(shape, value, path15 = [], out = []) {
   if (shape === "*") return out;
   if (Array.isArray(shape)) {
-    if (Array.isArray(value)) value.forEach((item, i) => unknownFieldsIn(shape[0], item, [...path14, i], out));
+    if (Array.isArray(value)) value.forEach((item, i) => unknownFieldsIn(shape[0], item, [...path15, i], out));
     return out;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
   const fields = shape;
   for (const [key, child] of Object.entries(value)) {
     const sub = Object.hasOwn(fields, key) && key !== "*" ? fields[key] : fields["*"];
-    if (sub === void 0) out.push([...path14, key]);
-    else unknownFieldsIn(sub, child, [...path14, key], out);
+    if (sub === void 0) out.push([...path15, key]);
+    else unknownFieldsIn(sub, child, [...path15, key], out);
   }
   return out;
 }
@@ -50432,17 +51179,17 @@ function unreadBy(validate450) {
     } catch {
     }
     const out = [];
-    const walk2 = (v, path14) => {
+    const walk2 = (v, path15) => {
       if (Array.isArray(v)) {
-        v.forEach((item, i) => walk2(item, [...path14, i]));
+        v.forEach((item, i) => walk2(item, [...path15, i]));
         return;
       }
       if (!isPlainObject(v)) return;
       const seen = reads.get(v);
       if (!seen || seen.size === 0) return;
       for (const [key, child] of Object.entries(v)) {
-        if (seen.has(key)) walk2(child, [...path14, key]);
-        else out.push([...path14, key]);
+        if (seen.has(key)) walk2(child, [...path15, key]);
+        else out.push([...path15, key]);
       }
     };
     walk2(value, []);
@@ -50453,7 +51200,7 @@ function customResource(spec) {
   const shape = { apiVersion: "*", kind: "*", metadata: "*", status: "*", ...spec };
   const meta = unreadBy((value) => validate65(value));
   return (value) => [
-    ...meta(isPlainObject(value["metadata"]) ? value["metadata"] : {}).map((path14) => ["metadata", ...path14]),
+    ...meta(isPlainObject(value["metadata"]) ? value["metadata"] : {}).map((path15) => ["metadata", ...path15]),
     ...unknownFieldsIn(shape, value)
   ];
 }
@@ -50499,8 +51246,8 @@ function withoutFields(value, paths) {
   if (paths.length === 0) return value;
   const byHead = /* @__PURE__ */ new Map();
   const drop = /* @__PURE__ */ new Set();
-  for (const path14 of paths) {
-    const [head, ...rest] = path14;
+  for (const path15 of paths) {
+    const [head, ...rest] = path15;
     if (head === void 0) continue;
     if (rest.length === 0) drop.add(head);
     else {
@@ -50756,7 +51503,7 @@ function toResource(file, written, config) {
     metadata,
     labels: metadata?.get("labels")?.stringMap() ?? {},
     annotations: metadata?.get("annotations")?.stringMap() ?? {},
-    droppedFields: dropped.map((path14) => ({ file: written.file, doc: written.doc, path: [...written.path, ...path14], part: "key" }))
+    droppedFields: dropped.map((path15) => ({ file: written.file, doc: written.doc, path: [...written.path, ...path15], part: "key" }))
   };
 }
 function workloadsOf(resources, notices) {
@@ -50819,196 +51566,44 @@ function collectNamespaces(resources, config, incomplete) {
   return map2;
 }
 
-// src/analysis/connectivity.ts
-function rangeId(range) {
-  const cidrs = rangeToCidrs(range);
-  return cidrs.length === 1 ? cidrs[0] : formatRange(range);
+// src/engine/git-base.ts
+import { spawnSync } from "node:child_process";
+import fs7 from "node:fs";
+import os from "node:os";
+import path11 from "node:path";
+function git(cwd, args) {
+  const run = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (run.error)
+    return { ok: false, out: "", err: run.error.code === "ENOENT" ? "git is not installed" : run.error.message };
+  return { ok: run.status === 0, out: run.stdout.trim(), err: run.stderr.trim() };
 }
-function cidrsOf(a) {
-  const out = [];
-  for (const p of a.policies) {
-    for (const d of ["Ingress", "Egress"]) {
-      for (const rule2 of [...p[d]?.rules ?? [], ...p[d]?.denies ?? []]) {
-        for (const peer of rule2.peers) if (peer.kind === "cidr") out.push(peer.range, ...peer.except);
-      }
-    }
-  }
-  return out;
+function gitTopLevel(cwd) {
+  const top = git(cwd, ["rev-parse", "--show-toplevel"]);
+  if (!top.ok)
+    throw new UsageError(`--diff needs a git repository: ${top.err.includes("not installed") ? top.err : `${cwd} is not inside one`}`);
+  return path11.resolve(top.out);
 }
-function groupByOwner(a) {
-  const groups2 = /* @__PURE__ */ new Map();
-  const ids = /* @__PURE__ */ new Map();
-  const seen = /* @__PURE__ */ new Map();
-  for (const pod of a.pods) {
-    const w = pod.workload;
-    if (!w) continue;
-    const owner = podOwner(w) ?? { kind: w.kind, name: w.name };
-    const id = `${w.namespace}/${owner.name}[${owner.kind}]`;
-    const signature = JSON.stringify([Object.entries(pod.labels).sort(), pod.ports, pod.hostNetwork]);
-    const known = seen.get(id) ?? /* @__PURE__ */ new Set();
-    seen.set(id, known);
-    const group = groups2.get(id) ?? [];
-    groups2.set(id, group);
-    const first = group[0];
-    const endpoint = first ? ids.get(first) : { kind: "workload", id: pod.hostNetwork ? `${id}[hostNetwork]` : id, pod, owner, hostNetwork: pod.hostNetwork };
-    if (pod.hostNetwork) endpoint.hostNetwork = true;
-    if (known.has(signature)) continue;
-    known.add(signature);
-    group.push(pod);
-    ids.set(pod, endpoint);
-  }
-  for (const group of groups2.values()) {
-    const e = ids.get(group[0]);
-    if (e.hostNetwork && !e.id.endsWith("[hostNetwork]")) e.id = `${e.id}[hostNetwork]`;
-  }
-  return { groups: groups2, ids };
+function resolveRevision(top, ref) {
+  const commit = ref.startsWith("-") ? void 0 : git(top, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  if (!commit?.ok || !/^[0-9a-f]{40,64}$/.test(commit.out)) throw new UsageError(`--diff: no commit "${ref}" in the repository at ${top}`);
+  return commit.out;
 }
-function computeConnectivity(a) {
-  const { groups: groups2, ids } = groupByOwner(a);
-  const endpointOf = (p) => ids.get(p);
-  const all = [...ids.keys()];
-  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
-  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
-  const cuts = cidrsOf(a);
-  const families = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
-  const peerCache = /* @__PURE__ */ new Map();
-  const matching = (peer) => {
-    let hit = peerCache.get(peer);
-    if (!hit) {
-      hit = a.podsMatching(peer);
-      peerCache.set(peer, hit);
-    }
-    return hit;
-  };
-  const candidates = (pod, direction) => {
-    if (a.isolated(pod, direction) === false) return void 0;
-    const out = /* @__PURE__ */ new Set();
-    for (const app of a.applicable(pod, direction)) {
-      for (const rule2 of app.rules.rules) {
-        if (rule2.action === "Deny" || rule2.action === "Log") continue;
-        for (const peer of rule2.peers) {
-          const list = matching(peer);
-          if (list === a.pods) return void 0;
-          for (const p of list) out.add(p);
-        }
-      }
-    }
-    return out;
-  };
-  const pairs2 = /* @__PURE__ */ new Map();
-  const add = (s, d, conns) => {
-    const row = pairs2.get(s) ?? /* @__PURE__ */ new Map();
-    pairs2.set(s, row);
-    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
-  };
-  const inMap = new Set(pods);
-  const egressTargets = new Map(pods.map((p) => [p, candidates(p, "Egress")]));
-  const openSources = pods.filter((p) => egressTargets.get(p) === void 0);
-  const reverse = /* @__PURE__ */ new Map();
-  for (const [s, targets] of egressTargets) for (const d of targets ?? []) reverse.set(d, [...reverse.get(d) ?? [], s]);
-  for (const d of pods) {
-    const fromIngress = candidates(d, "Ingress");
-    const sources2 = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...reverse.get(d) ?? []];
-    const seen = /* @__PURE__ */ new Set();
-    for (const s of sources2) {
-      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
-      seen.add(s);
-      const egress = a.allowed(s, "Egress", d, true).upper;
-      if (egress.isEmpty) continue;
-      const conns = egress.intersect(a.allowed(d, "Ingress", s, true).upper);
-      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
-    }
+function withRevisionTree(top, commit, use) {
+  const tmp = fs7.mkdtempSync(path11.join(os.tmpdir(), "nsl-lint-base-"));
+  try {
+    const archive = path11.join(tmp, "base.tar");
+    const tree = path11.join(tmp, "tree");
+    fs7.mkdirSync(tree);
+    const written = git(top, ["archive", "--format=tar", `--output=${archive}`, commit]);
+    if (!written.ok) throw new UsageError(`--diff: cannot read commit ${commit.slice(0, 12)}: ${written.err}`);
+    const tar = spawnSync("tar", ["-xf", archive, "-C", tree], { encoding: "utf8" });
+    if (tar.error || tar.status !== 0)
+      throw new UsageError(`--diff: cannot unpack commit ${commit.slice(0, 12)}: ${tar.error?.message ?? tar.stderr.trim()}`);
+    fs7.mkdirSync(path11.join(tree, ".git"));
+    return use(tree);
+  } finally {
+    fs7.rmSync(tmp, { recursive: true, force: true });
   }
-  const nodeAddress = { kind: "dns-address" };
-  const reach = (pod, direction, host) => a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
-  for (const h of hostEndpoints) {
-    const hosts = groups2.get(h.id.replace(/\[hostNetwork\]$/, "")) ?? [];
-    for (const others of groups2.values()) {
-      const o = endpointOf(others[0]);
-      if (o === h) continue;
-      if (o.hostNetwork) {
-        add(h, o, ConnSet.ALL);
-        continue;
-      }
-      let inbound = ConnSet.NONE;
-      let outbound = ConnSet.NONE;
-      for (const hp of hosts)
-        for (const op of others) {
-          inbound = inbound.union(reach(op, "Ingress", hp));
-          outbound = outbound.union(reach(op, "Egress", hp));
-        }
-      if (!inbound.isEmpty) add(h, o, inbound);
-      if (!outbound.isEmpty) add(o, h, outbound);
-    }
-  }
-  const lines2 = [];
-  for (const [s, row] of pairs2) for (const [d, connections] of row) lines2.push({ source: s, destination: d, connections });
-  const whole = (family) => ({ family, start: 0n, end: familyMax(family) });
-  for (const [, group] of groups2) {
-    const me = endpointOf(group[0]);
-    for (const direction of ["Ingress", "Egress"]) {
-      const push = (range, conns) => {
-        if (conns.isEmpty) return;
-        const ip = { kind: "ip", id: rangeId(range), range };
-        lines2.push(
-          direction === "Ingress" ? { source: ip, destination: me, connections: conns } : { source: me, destination: ip, connections: conns }
-        );
-      };
-      if (me.hostNetwork) {
-        for (const f of families) push(whole(f), ConnSet.ALL);
-        continue;
-      }
-      let run;
-      const local = [];
-      for (const pod of group) {
-        for (const app of a.applicable(pod, direction)) {
-          for (const rule2 of [...app.rules.rules, ...app.rules.denies])
-            for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
-        }
-      }
-      for (const atom of partition(local, families)) {
-        let conns = ConnSet.NONE;
-        for (const pod of group) conns = conns.union(a.allowed(pod, direction, { kind: "ip", range: atom }, true).upper);
-        if (run && run.range.family === atom.family && run.conns.equals(conns)) run.range = { ...run.range, end: atom.end };
-        else {
-          if (run) push(run.range, run.conns);
-          run = { range: atom, conns };
-        }
-      }
-      if (run) push(run.range, run.conns);
-    }
-  }
-  return lines2.sort(compareLines);
-}
-function compareEndpoints(x, y) {
-  if (x.kind !== y.kind) return x.kind === "ip" ? -1 : 1;
-  if (x.kind === "ip" && y.kind === "ip")
-    return x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : x.range.start > y.range.start ? 1 : 0);
-  return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-}
-function compareLines(x, y) {
-  return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
-}
-function connectivityRows(lines2) {
-  return lines2.map((l) => ({
-    source: rowEndpoint(l.source),
-    destination: rowEndpoint(l.destination),
-    connections: l.connections.toMapString(),
-    connectionsDetail: l.connections.toJSON()
-  }));
-}
-function rowEndpoint(e) {
-  if (e.kind === "ip") {
-    return {
-      type: "ip-range",
-      id: e.id,
-      family: e.range.family === 4 ? "IPv4" : "IPv6",
-      start: formatIp(e.range.family, e.range.start),
-      end: formatIp(e.range.family, e.range.end),
-      cidrs: rangeToCidrs(e.range)
-    };
-  }
-  return { type: "workload", id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
 }
 
 // src/analysis/dns.ts
@@ -51186,10 +51781,10 @@ var AnalysisContext = class {
 };
 
 // src/engine/render.ts
-import { spawnSync } from "node:child_process";
-import fs7 from "node:fs";
-import os from "node:os";
-import path11 from "node:path";
+import { spawnSync as spawnSync2 } from "node:child_process";
+import fs8 from "node:fs";
+import os2 from "node:os";
+import path12 from "node:path";
 var ORIGIN_ANNOTATION = "config.kubernetes.io/origin";
 var KUSTOMIZATION_NAMES2 = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 var FOLDER_FIELDS = ["resources", "bases", "components", "generators", "transformers", "validators"];
@@ -51210,10 +51805,10 @@ function renderKustomizations(root, dirs, options = {}) {
     });
     return { input, notices };
   }
-  const realRoot = fs7.realpathSync(root);
+  const realRoot = fs8.realpathSync(root);
   const repository = new RepositoryReader(root, options.files ?? [], [], options.maxFileBytes ?? 20 * 1024 * 1024);
   const sources2 = new SourceDocuments(repository);
-  const wrapper = fs7.realpathSync(fs7.mkdtempSync(path11.join(os.tmpdir(), "nsl-lint-render-")));
+  const wrapper = fs8.realpathSync(fs8.mkdtempSync(path12.join(os2.tmpdir(), "nsl-lint-render-")));
   try {
     if (isInside(realRoot, wrapper)) {
       notices.push({
@@ -51232,19 +51827,19 @@ function renderKustomizations(root, dirs, options = {}) {
       for (const f of built.files) files.add(f);
     }
   } finally {
-    fs7.rmSync(wrapper, { recursive: true, force: true });
+    fs8.rmSync(wrapper, { recursive: true, force: true });
   }
   return { input, notices };
 }
 function findRenderer(searchPath, root) {
   const realRoot = realpathOr2(root);
-  const entries = searchPath.split(path11.delimiter).filter((entry) => path11.isAbsolute(entry) && !isInside(realRoot, realpathOr2(entry)));
+  const entries = searchPath.split(path12.delimiter).filter((entry) => path12.isAbsolute(entry) && !isInside(realRoot, realpathOr2(entry)));
   for (const [command, name] of [
     ["kustomize", "kustomize"],
     ["kubectl", "kubectl kustomize"]
   ]) {
     for (const entry of entries) {
-      const binary2 = path11.join(entry, command);
+      const binary2 = path12.join(entry, command);
       if (isExecutable(binary2) && !isInside(realRoot, realpathOr2(binary2))) return { name, binary: binary2 };
     }
   }
@@ -51263,21 +51858,21 @@ function renderOne(job) {
     };
   }
   const kustomizationFile = reach.file;
-  const target = path11.relative(job.wrapper, path11.join(realRoot, ...dir === "." ? [] : dir.split("/")));
-  fs7.writeFileSync(
-    path11.join(job.wrapper, "kustomization.yaml"),
+  const target = path12.relative(job.wrapper, path12.join(realRoot, ...dir === "." ? [] : dir.split("/")));
+  fs8.writeFileSync(
+    path12.join(job.wrapper, "kustomization.yaml"),
     [
       "apiVersion: kustomize.config.k8s.io/v1beta1",
       "kind: Kustomization",
       "resources:",
-      `  - ${JSON.stringify(target.split(path11.sep).join("/"))}`,
+      `  - ${JSON.stringify(target.split(path12.sep).join("/"))}`,
       "buildMetadata: [originAnnotations]",
       ""
     ].join("\n")
   );
   const args = renderer.name === "kustomize" ? ["build", job.wrapper] : ["kustomize", job.wrapper];
   const maxBuffer = job.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const run = spawnSync(renderer.binary, args, {
+  const run = spawnSync2(renderer.binary, args, {
     cwd: job.root,
     shell: false,
     encoding: "utf8",
@@ -51302,7 +51897,7 @@ function renderOne(job) {
     return failed(run.error.message);
   }
   if (run.status !== 0) {
-    const why = run.signal ? `killed by ${run.signal}` : cleanError(run.stderr ?? "", [`${realRoot}${path11.sep}`, `${path11.relative(job.wrapper, realRoot).split(path11.sep).join("/")}/`]);
+    const why = run.signal ? `killed by ${run.signal}` : cleanError(run.stderr ?? "", [`${realRoot}${path12.sep}`, `${path12.relative(job.wrapper, realRoot).split(path12.sep).join("/")}/`]);
     return failed(why || `exit code ${run.status}`);
   }
   const built = objectsFromBuild(run.stdout ?? "", { base: job.wrapper, realRoot, kustomizationFile, sources: job.sources });
@@ -51347,9 +51942,9 @@ function originFile(origin, base2, realRoot) {
   ]) {
     const value = origin[key];
     if (typeof value !== "string" || value === "") continue;
-    const abs = path11.resolve(base2, value);
+    const abs = path12.resolve(base2, value);
     if (!isInside(realRoot, abs)) return void 0;
-    const file = path11.relative(realRoot, abs).split(path11.sep).join("/");
+    const file = path12.relative(realRoot, abs).split(path12.sep).join("/");
     return file === "" ? void 0 : { kind, file };
   }
   return void 0;
@@ -51428,10 +52023,10 @@ function walkKustomizations(root, realRoot, top, repository) {
     topFile ??= found?.file ?? join(top, KUSTOMIZATION_NAMES2[0]);
     if (!found) continue;
     for (const entry of localEntries(found.doc)) {
-      const abs = path11.isAbsolute(entry) ? entry : path11.join(root, ...dir.split("/"), ...entry.split("/"));
-      if (!fs7.existsSync(abs)) continue;
-      const rel = path11.relative(root, abs).split(path11.sep).join("/");
-      if (rel === ".." || rel.startsWith("../") || path11.isAbsolute(rel) || !isInside(realRoot, realpathOr2(abs))) {
+      const abs = path12.isAbsolute(entry) ? entry : path12.join(root, ...dir.split("/"), ...entry.split("/"));
+      if (!fs8.existsSync(abs)) continue;
+      const rel = path12.relative(root, abs).split(path12.sep).join("/");
+      if (rel === ".." || rel.startsWith("../") || path12.isAbsolute(rel) || !isInside(realRoot, realpathOr2(abs))) {
         return { escape: entry, file: found.file };
       }
       if (isDirectory(abs)) queue.push(rel === "" ? "." : rel);
@@ -51484,27 +52079,27 @@ function isPlainObject4(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isInside(realRoot, abs) {
-  const rel = path11.relative(realRoot, abs);
-  return rel === "" || !rel.startsWith("..") && !path11.isAbsolute(rel);
+  const rel = path12.relative(realRoot, abs);
+  return rel === "" || !rel.startsWith("..") && !path12.isAbsolute(rel);
 }
 function realpathOr2(p) {
   try {
-    return fs7.realpathSync(p);
+    return fs8.realpathSync(p);
   } catch {
-    return path11.resolve(p);
+    return path12.resolve(p);
   }
 }
 function isExecutable(p) {
   try {
-    fs7.accessSync(p, fs7.constants.X_OK);
-    return fs7.statSync(p).isFile();
+    fs8.accessSync(p, fs8.constants.X_OK);
+    return fs8.statSync(p).isFile();
   } catch {
     return false;
   }
 }
 function isDirectory(p) {
   try {
-    return fs7.statSync(p).isDirectory();
+    return fs8.statSync(p).isDirectory();
   } catch {
     return false;
   }
@@ -51512,11 +52107,6 @@ function isDirectory(p) {
 
 // src/engine/run.ts
 import { createHash } from "node:crypto";
-
-// src/core/location.ts
-function isPathLocation(loc) {
-  return "path" in loc;
-}
 
 // src/engine/suppress.ts
 function applySuppressions(findings, suppressions, ids, locate) {
@@ -51707,7 +52297,8 @@ function compareText(a, b) {
 var Locator = class {
   texts = /* @__PURE__ */ new Map();
   locators = /* @__PURE__ */ new Map();
-  lines = /* @__PURE__ */ new Map();
+  /** Offsets where each line starts, for the files whose lines are asked for. */
+  lineStarts = /* @__PURE__ */ new Map();
   constructor(model) {
     for (const f of model.files) this.texts.set(f.path, f.text);
     if (model.config.source) this.texts.set(model.config.source.file, model.config.source.text);
@@ -51722,13 +52313,21 @@ var Locator = class {
     const span = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
     return { file: loc.file, span };
   }
+  /** The text of a 1-based line, without its line break (`\r\n` or `\n`). */
   lineText(file, line) {
-    let lines2 = this.lines.get(file);
-    if (!lines2) {
-      lines2 = (this.texts.get(file) ?? "").split(/\r?\n/);
-      this.lines.set(file, lines2);
+    const text = this.texts.get(file) ?? "";
+    let starts = this.lineStarts.get(file);
+    if (!starts) {
+      starts = [0];
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+      this.lineStarts.set(file, starts);
     }
-    return lines2[line - 1] ?? "";
+    const start = starts[line - 1];
+    if (start === void 0) return "";
+    const next = starts[line];
+    if (next === void 0) return text.slice(start);
+    const end = next - 1 > start && text.charCodeAt(next - 2) === 13 ? next - 2 : next - 1;
+    return text.slice(start, end);
   }
 };
 
@@ -51767,11 +52366,89 @@ function connectivityMap(options) {
   const context = new AnalysisContext(model);
   return { rows: connectivityRows(computeConnectivity(context.netpol)), notices: model.notices };
 }
+function connectivityDiff(options, base2) {
+  const { root, model } = loadRepository(options);
+  const after = computeConnectivity(new AnalysisContext(model).netpol);
+  const baseMap = (baseRoot) => {
+    const { progress: _quiet, stdin: _none, ...rest } = options;
+    const paths = options.paths.map((p) => path13.join(baseRoot, path13.relative(root, path13.resolve(options.cwd, p)))).filter((p) => fs9.existsSync(p));
+    if (paths.length === 0) return [];
+    const { model: old } = loadRepository({ ...rest, root: baseRoot, cwd: path13.join(baseRoot, path13.relative(root, options.cwd)), paths });
+    return computeConnectivity(new AnalysisContext(old).netpol);
+  };
+  let before;
+  let label;
+  if ("ref" in base2) {
+    const top = gitTopLevel(options.cwd);
+    if (path13.relative(top, root).startsWith("..")) throw new UsageError(`--diff: ${root} is not inside the git repository ${top}`);
+    const commit = resolveRevision(top, base2.ref);
+    label = `${base2.ref} (${commit.slice(0, 12)})`;
+    before = withRevisionTree(top, commit, (tree) => baseMap(path13.join(tree, path13.relative(top, root))));
+  } else {
+    const dir = path13.resolve(options.cwd, base2.dir);
+    if (!fs9.existsSync(dir) || !fs9.statSync(dir).isDirectory()) throw new UsageError(`--diff-dir: ${base2.dir} is not a folder`);
+    label = base2.dir;
+    before = baseMap(dir);
+  }
+  return { rows: changeRows(diffConnectivity(before, after)), notices: model.notices, base: label };
+}
+function connectivityExplanation(options, pair) {
+  const { model } = loadRepository(options);
+  const netpol = new AnalysisContext(model).netpol;
+  let explained;
+  if (pair === void 0) explained = explainMap(netpol);
+  else {
+    const [from, to, extra] = pair.split("=>").map((s) => s.trim());
+    if (from === void 0 || to === void 0 || extra !== void 0 || !from || !to)
+      throw new UsageError(`--explain takes a pair "SOURCE=>DESTINATION" (e.g. "shop/web=>payments/db"), not "${pair}"`);
+    const side = (text) => {
+      const found = findEndpoints(netpol, text);
+      if (found === void 0) throw new UsageError(`--explain: "${text}" is neither a workload namespace/name nor an address or CIDR`);
+      if (found.length === 0) throw new UsageError(`--explain: no workload "${text}" in the connectivity map`);
+      return found;
+    };
+    const sources2 = side(from);
+    const destinations = side(to);
+    explained = sources2.flatMap((s) => destinations.filter((d) => d.id !== s.id).map((d) => explainPair(netpol, s, d)));
+  }
+  const lineOf = locationLines(model);
+  const rows = explained.map((p) => ({
+    source: rowEndpoint(p.source),
+    destination: rowEndpoint(p.destination),
+    connections: p.connections.toMapString(),
+    sides: p.sides.map((s) => ({
+      direction: s.direction === "Egress" ? "egress" : "ingress",
+      endpoint: s.endpoint.id,
+      asNodeAddress: s.asNodeAddress === true,
+      maybe: s.explanation.maybe.map(policyName),
+      steps: s.explanation.decisions.map((d) => {
+        const v = describeDecision(d, s.direction);
+        const where = v.at ? lineOf(v.at) : void 0;
+        return { verdict: v.verdict, connections: spellConnections(v.connections), reason: v.text, ...where ?? {} };
+      })
+    }))
+  }));
+  return { rows, notices: model.notices };
+}
+function locationLines(model) {
+  const texts = new Map(model.files.map((f) => [f.path, f.text]));
+  const locators = /* @__PURE__ */ new Map();
+  return (at) => {
+    if (!isPathLocation(at)) return { file: at.file, line: at.span.start.line };
+    let locator = locators.get(at.file);
+    if (!locator) {
+      locator = new YamlLocator(texts.get(at.file) ?? "");
+      locators.set(at.file, locator);
+    }
+    const span = locator.locate(at.doc, at.path, at.part);
+    return span ? { file: at.file, line: span.start.line } : void 0;
+  };
+}
 function stdinFile(input, root) {
   const byName2 = kindByName(input.path);
   const shellName = /\.(sh|bash)$/i.test(input.path);
   const kind = byName2 === "needs-content" ? kindByContent(input.path, input.text) ?? (shellName ? "shell" : "manifest") : byName2 ?? "manifest";
-  return { path: input.path, abs: path12.resolve(root, input.path), kind, text: input.text };
+  return { path: input.path, abs: path13.resolve(root, input.path), kind, text: input.text };
 }
 
 // src/report/connectivity.ts
@@ -51890,6 +52567,105 @@ function dot(rows) {
   out.push("}");
   return `${out.join("\n")}
 `;
+}
+function changeSentences(rows) {
+  const out = [];
+  for (const r of rows) {
+    const pair = `${r.source.id} \u2192 ${r.destination.id}`;
+    if (r.opened !== "No Connections") out.push(`opens \`${pair} : ${r.opened}\``);
+    if (r.closed !== "No Connections") out.push(`closes \`${pair} : ${r.closed}\``);
+  }
+  return out;
+}
+function diffReport(rows, format, base2) {
+  switch (format) {
+    case "text": {
+      if (rows.length === 0) return `No connection changed since ${base2}.
+`;
+      const lines2 = rows.map((r) => {
+        const pair = `${r.source.id} => ${r.destination.id}`;
+        if (r.change === "added") return `added    ${pair} : ${r.after}`;
+        if (r.change === "removed") return `removed  ${pair} : ${r.before}`;
+        const what = [r.opened !== "No Connections" ? `opens ${r.opened}` : "", r.closed !== "No Connections" ? `closes ${r.closed}` : ""].filter(Boolean).join("; ");
+        return `changed  ${pair} : ${r.before} -> ${r.after} (${what})`;
+      });
+      return `Connections changed since ${base2}:
+${lines2.join("\n")}
+`;
+    }
+    case "json":
+      return `${JSON.stringify(
+        {
+          base: base2,
+          changes: rows.map((r) => ({
+            change: r.change,
+            source: { id: r.source.id, ...jsonEndpoint(r.source) },
+            destination: { id: r.destination.id, ...jsonEndpoint(r.destination) },
+            before: r.beforeDetail,
+            after: r.afterDetail
+          }))
+        },
+        null,
+        2
+      )}
+`;
+    case "md": {
+      const cell = (t) => t.replace(/\|/g, "\\|");
+      const out = ["# Connectivity changes", "", `Compared with ${cell(base2)}.`, ""];
+      if (rows.length === 0) return [...out, "No connection changed.", ""].join("\n");
+      out.push(...changeSentences(rows).map((s) => `- This change ${s}.`), "");
+      out.push("| Change | Source | Destination | Before | After |", "|---|---|---|---|---|");
+      for (const r of rows)
+        out.push(`| ${r.change} | ${cell(r.source.id)} | ${cell(r.destination.id)} | ${cell(r.before)} | ${cell(r.after)} |`);
+      return `${out.join("\n")}
+`;
+    }
+  }
+}
+function stepText(s) {
+  const where = s.file !== void 0 ? ` (${s.file}${s.line !== void 0 ? `:${s.line}` : ""})` : "";
+  return `${s.verdict} ${s.connections}: ${s.reason}${where}`;
+}
+function sideTitle(side) {
+  const seen = side.asNodeAddress ? ", the other side seen as its node's address" : "";
+  const maybe = side.maybe.length ? `; ${side.maybe.join(", ")} may also select it (labels nobody defined)` : "";
+  return `${side.direction} of ${side.endpoint}${seen}${maybe}`;
+}
+function explanationReport(rows, format) {
+  switch (format) {
+    case "text":
+      return rows.map(
+        (r) => [
+          `${r.source.id} => ${r.destination.id} : ${r.connections}`,
+          ...r.sides.flatMap((side) => [`  ${sideTitle(side)}:`, ...side.steps.map((s) => `    ${stepText(s)}`)]),
+          ...r.sides.length === 0 ? ["  no policy decides between two address ranges"] : []
+        ].join("\n")
+      ).map((block) => `${block}
+`).join("\n");
+    case "json":
+      return `${JSON.stringify(
+        {
+          pairs: rows.map((r) => ({
+            source: { id: r.source.id, ...jsonEndpoint(r.source) },
+            destination: { id: r.destination.id, ...jsonEndpoint(r.destination) },
+            connections: r.connections,
+            sides: r.sides
+          }))
+        },
+        null,
+        2
+      )}
+`;
+    case "md": {
+      const out = ["# Connectivity explained", ""];
+      for (const r of rows) {
+        out.push(`## \`${r.source.id}\` \u2192 \`${r.destination.id}\`: ${r.connections}`, "");
+        for (const side of r.sides) out.push(`- ${sideTitle(side)}`, ...side.steps.map((s) => `  - ${stepText(s)}`));
+        out.push("");
+      }
+      return `${out.join("\n")}`;
+    }
+  }
 }
 
 // src/report/printable.ts
@@ -52238,6 +53014,20 @@ Commands:
   connectivity              print which workloads and address ranges may connect,
                             as NetworkPolicies and AdminNetworkPolicies allow it
                             (-f text|json|md|mermaid|dot|csv)
+  connectivity --diff <rev> the connections added, removed and changed since a git
+                            revision (branch, tag, commit): the revision's files
+                            are read into a temporary folder, the working tree,
+                            index and branches are left alone (-f text|json|md)
+  connectivity --diff-dir <dir>
+                            the same against a folder holding the base version
+  connectivity --explain ['SRC=>DST']
+                            which policies and rules (NetworkPolicy, Calico,
+                            Cilium, AdminNetworkPolicy tiers) allow or deny each
+                            connection, with file:line; alone: every pair of
+                            workloads (denied ones too) and address range; with
+                            a pair (quote it): that pair only. SRC and DST are
+                            ns/name (owner or workload, optionally ns/name[Kind])
+                            or an address/CIDR (-f text|json|md)
 
 Options:
   -f, --format <name>       report format: ${FORMATS.join(", ")} (default: stylish)
@@ -52301,6 +53091,12 @@ Config (.nsl-lint.yaml):
   cluster:          { cni: flannel, namespaceLabels: { <ns>: { k: v } }, dnsSelector: { k8s-app: kube-dns } }
   mesh:             { rootNamespace: istio-system }
   host:             { privateInterfaces: [ eth1 ], sensitivePorts: [ 8443, "9000-9100/tcp" ] }
+  connectivity:     { assertions: [ { from: shop/web, to: payments/db, port: tcp/5432, expect: deny } ] }
+                    expected connections, checked on every run (rule
+                    netpol-assertion-failed): from/to are ns/name, ns/*, a CIDR,
+                    or { namespace, namespaceLabels, podLabels } / { cidr };
+                    port is tcp/N, udp/N, sctp/N-M or N (TCP), absent = any
+                    connection; expect is allow or deny
 
 Rules and what they mean: rules/README.md, or \`nsl-lint --list-rules\`.
 `;
@@ -52308,11 +53104,25 @@ Rules and what they mean: rules/README.md, or \`nsl-lint --list-rules\`.
 // src/cli/args.ts
 import { parseArgs as parseArgs2 } from "node:util";
 var CONNECTIVITY_FORMATS = ["text", "json", "md", "mermaid", "dot", "csv"];
+function explainArgs(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg !== "--explain") out.push(arg);
+    else if (argv[i + 1]?.includes("=>")) out.push(`--explain=${argv[++i] ?? ""}`);
+    else out.push("--explain=");
+  }
+  return out;
+}
 function parseCliArgs(argv) {
   let parsed;
   try {
     parsed = parseArgs2({
-      args: argv,
+      args: explainArgs(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -52326,6 +53136,9 @@ function parseCliArgs(argv) {
         "only-files": { type: "boolean" },
         baseline: { type: "string" },
         "write-baseline": { type: "string" },
+        diff: { type: "string" },
+        "diff-dir": { type: "string" },
+        explain: { type: "string" },
         "list-rules": { type: "boolean" },
         debug: { type: "boolean" },
         verbose: { type: "boolean" },
@@ -52370,6 +53183,18 @@ function parseCliArgs(argv) {
         `${ignored.map((f) => `--${f}`).join(" and ")} do${ignored.length === 1 ? "es" : ""} not apply to \`connectivity\` (it reports no findings)`
       );
   }
+  const diffRef = values.diff;
+  const diffDir = values["diff-dir"];
+  const explain = values.explain;
+  const connectivityOnly = ["diff", "diff-dir", "explain"].filter((f) => values[f] !== void 0);
+  if (command !== "connectivity" && connectivityOnly.length)
+    throw new UsageError(`--${connectivityOnly[0]} goes with \`connectivity\` (nsl-lint connectivity --${connectivityOnly[0]} \u2026)`);
+  if (connectivityOnly.length > 1) throw new UsageError(`--${connectivityOnly.join(" and --")} cannot be combined: choose one`);
+  if (diffRef === "" || diffDir === "") throw new UsageError(`--${diffRef === "" ? "diff" : "diff-dir"} needs a value`);
+  if (connectivityOnly.length && paths.includes("-"))
+    throw new UsageError(`--${connectivityOnly[0]} reads the repository, not standard input (\`-\`)`);
+  if (connectivityOnly.length && format !== void 0 && !["text", "json", "md"].includes(format))
+    throw new UsageError(`--${connectivityOnly[0]} prints text, json or md, not "${format}"`);
   if (values["only-files"] && (paths.length === 0 || paths.includes("-")))
     throw new UsageError("--only-files takes the files to report on as paths (not `-`): the whole repository is still checked");
   return {
@@ -52386,7 +53211,9 @@ function parseCliArgs(argv) {
     debug: values.debug ?? false,
     verbose: values.verbose ?? false,
     baseline: values.baseline,
-    writeBaseline: values["write-baseline"]
+    writeBaseline: values["write-baseline"],
+    diff: diffRef !== void 0 ? { ref: diffRef } : diffDir !== void 0 ? { dir: diffDir } : void 0,
+    explain: explain === void 0 ? void 0 : explain === "" || explain === "all" ? "all" : { pair: explain }
   };
 }
 function isConnectivityFormat(f) {
@@ -52434,25 +53261,34 @@ function execute(options, io) {
     paths: options.onlyFiles ? [findRepositoryRoot(io.cwd)] : options.paths,
     cwd: io.cwd,
     config,
-    ...stdin ? { stdin: { path: toPosixRelative(findRepositoryRoot(io.cwd), path13.resolve(io.cwd, stdin.path)), text: stdin.text } } : {},
+    ...stdin ? { stdin: { path: toPosixRelative(findRepositoryRoot(io.cwd), path14.resolve(io.cwd, stdin.path)), text: stdin.text } } : {},
     ...long2 ? { progress: (m) => io.stderr.write(`nsl-lint: ${m}\u2026
 `) } : {}
   };
   if (options.command === "connectivity") {
     const format2 = options.format ?? "text";
     if (!isConnectivityFormat(format2)) throw new UsageError(`unknown format "${format2}"`);
+    if (options.diff || options.explain) {
+      const changeFormat = format2;
+      const done = options.diff ? connectivityDiff(loadOptions, options.diff) : void 0;
+      const explained = options.explain ? connectivityExplanation(loadOptions, options.explain === "all" ? void 0 : options.explain.pair) : void 0;
+      if (done) emit(io, options.outputFile, diffReport(done.rows, changeFormat, done.base));
+      if (explained) emit(io, options.outputFile, explanationReport(explained.rows, changeFormat));
+      printNotices(io, done?.notices ?? explained?.notices ?? [], options.verbose);
+      return EXIT.ok;
+    }
     const map2 = connectivityMap(loadOptions);
     emit(io, options.outputFile, connectivityReport(map2.rows, format2));
     printNotices(io, map2.notices, options.verbose);
     return EXIT.ok;
   }
-  const baseline = options.baseline !== void 0 ? readBaseline(path13.resolve(io.cwd, options.baseline), printable(options.baseline)) : void 0;
+  const baseline = options.baseline !== void 0 ? readBaseline(path14.resolve(io.cwd, options.baseline), printable(options.baseline)) : void 0;
   const result2 = lint({ ...loadOptions, rules: RULES });
   if (options.onlyFiles) keepOnlyFiles(result2, options.paths, io.cwd);
   const empty = stdin || options.onlyFiles ? [] : pathsWithoutInput(options.paths, io.cwd, result2.model);
   for (const p of empty) io.stderr.write(`nsl-lint: warning: ${printable(p)}: ${NO_INPUT}
 `);
-  const emptyFiles = new Set(empty.map((p) => toPosixRelative(result2.root, path13.resolve(io.cwd, p))));
+  const emptyFiles = new Set(empty.map((p) => toPosixRelative(result2.root, path14.resolve(io.cwd, p))));
   result2.notices = result2.notices.filter((n) => !(n.level === "note" && n.file !== void 0 && emptyFiles.has(n.file)));
   if (options.writeBaseline !== void 0) {
     const text = baselineText(result2.findings);
@@ -52488,12 +53324,12 @@ function pathsWithoutInput(paths, cwd, model) {
   const manifests = /* @__PURE__ */ new Set([...model.resources.map((r) => r.file), ...model.parseErrors.map((e) => e.file)]);
   const inputs = model.files.filter((f) => f.kind !== "manifest" || manifests.has(f.path));
   return paths.filter((p) => {
-    const abs = path13.resolve(cwd, p);
-    return !inputs.some((f) => f.abs === abs || f.abs.startsWith(abs.endsWith(path13.sep) ? abs : `${abs}${path13.sep}`));
+    const abs = path14.resolve(cwd, p);
+    return !inputs.some((f) => f.abs === abs || f.abs.startsWith(abs.endsWith(path14.sep) ? abs : `${abs}${path14.sep}`));
   });
 }
 function keepOnlyFiles(result2, files, cwd) {
-  const wanted = new Set(files.map((f) => toPosixRelative(result2.root, path13.resolve(cwd, f))));
+  const wanted = new Set(files.map((f) => toPosixRelative(result2.root, path14.resolve(cwd, f))));
   result2.findings = result2.findings.filter((f) => wanted.has(f.file));
   result2.notices = result2.notices.filter((n) => n.file === void 0 || wanted.has(n.file));
 }
@@ -52502,17 +53338,17 @@ function emit(io, outputFile, text, what = "the report") {
     io.stdout.write(text);
     return;
   }
-  const target = path13.resolve(io.cwd, outputFile);
+  const target = path14.resolve(io.cwd, outputFile);
   const cannot = (why) => new UsageError(`cannot write ${what} to ${printable(outputFile)}: ${why}`);
-  let existing = path13.dirname(target);
-  while (!fs8.existsSync(existing)) existing = path13.dirname(existing);
-  const real = fs8.realpathSync(existing);
+  let existing = path14.dirname(target);
+  while (!fs10.existsSync(existing)) existing = path14.dirname(existing);
+  const real = fs10.realpathSync(existing);
   if (["/proc", "/sys", "/dev"].some((p) => real === p || real.startsWith(`${p}/`))) throw cannot(`${real} is not a place for files`);
-  if (!fs8.statSync(real).isDirectory()) throw cannot(`${printable(existing)} is not a folder`);
-  if (fs8.existsSync(target) && fs8.statSync(target).isDirectory()) throw cannot("it is a folder");
+  if (!fs10.statSync(real).isDirectory()) throw cannot(`${printable(existing)} is not a folder`);
+  if (fs10.existsSync(target) && fs10.statSync(target).isDirectory()) throw cannot("it is a folder");
   try {
-    fs8.mkdirSync(path13.dirname(target), { recursive: true });
-    fs8.writeFileSync(target, text);
+    fs10.mkdirSync(path14.dirname(target), { recursive: true });
+    fs10.writeFileSync(target, text);
   } catch (err) {
     const e = err;
     const reasons = {
@@ -52549,8 +53385,8 @@ function resolveConfig(options, cwd) {
   return config;
 }
 function displayPath(cwd, abs) {
-  const rel = path13.relative(cwd, abs);
-  return rel.startsWith("..") ? abs : rel.split(path13.sep).join("/");
+  const rel = path14.relative(cwd, abs);
+  return rel.startsWith("..") ? abs : rel.split(path14.sep).join("/");
 }
 function listRules(config) {
   const width = Math.max(...RULES.map((r) => r.id.length));
@@ -52580,7 +53416,7 @@ process.exitCode = main(process.argv.slice(2), {
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin: () => fs9.readFileSync(0, "utf8")
+  readStdin: () => fs11.readFileSync(0, "utf8")
 });
 /*! Bundled license information:
 
