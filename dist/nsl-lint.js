@@ -31617,7 +31617,107 @@ function computeConnectivity(a) {
       if (run) push(run.range, run.conns);
     }
   }
+  lines2.push(...ingressControllerLines(a, groups2, endpointOf));
   return lines2.sort(compareLines);
+}
+var INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns";
+var INGRESS_CONTROLLER_ID = "{ingress-controller}";
+function ingressControllerPod() {
+  const name = INGRESS_CONTROLLER_NAMESPACE;
+  return {
+    kind: "pod",
+    namespace: name,
+    ns: { name, labels: { "kubernetes.io/metadata.name": name }, labelsComplete: true, object: void 0 },
+    labels: {},
+    labelsComplete: true,
+    ports: [],
+    hostNetwork: false,
+    workload: void 0
+  };
+}
+function ingressControllerLines(a, groups2, endpointOf) {
+  const controller = ingressControllerPod();
+  const source = {
+    kind: "workload",
+    id: INGRESS_CONTROLLER_ID,
+    pod: controller,
+    owner: { kind: "", name: "ingress-controller" },
+    hostNetwork: false
+  };
+  const byDestination = /* @__PURE__ */ new Map();
+  for (const ingress of a.model.resources) {
+    const backends = ingress.kind === "Ingress" && ingress.group === "networking.k8s.io" ? ingressBackends(ingress.root.value) : ingress.kind === "Route" && ingress.group === "route.openshift.io" ? routeBackends(ingress.root.value) : [];
+    const namespace = ingress.namespace ?? "default";
+    for (const backend of backends) {
+      const service = a.model.resources.find(
+        (r) => r.kind === "Service" && r.group === "" && r.namespace === namespace && r.name === backend.service
+      );
+      const spec = record(record(service?.root.value)["spec"]);
+      const selector = record(spec["selector"]);
+      if (!service || Object.keys(selector).length === 0) continue;
+      for (const group of groups2.values()) {
+        for (const pod of group) {
+          if (pod.namespace !== namespace || pod.hostNetwork) continue;
+          if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === String(v))) continue;
+          let conns = ConnSet.NONE;
+          for (const port of targetPorts(spec["ports"], backend.port)) {
+            const number = typeof port === "number" ? port : pod.ports.find((p) => p.name === port && p.protocol === "TCP")?.port;
+            if (number !== void 0) conns = conns.union(ConnSet.ports("TCP", number, number));
+          }
+          conns = conns.intersect(a.allowed(pod, "Ingress", controller, true).upper);
+          if (conns.isEmpty) continue;
+          const d = endpointOf(pod);
+          byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
+        }
+      }
+    }
+  }
+  return [...byDestination].map(([destination, connections]) => ({ source, destination, connections }));
+}
+function record(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+}
+function ingressBackends(ingress) {
+  const spec = record(record(ingress)["spec"]);
+  const backends = [spec["defaultBackend"]];
+  for (const rule2 of Array.isArray(spec["rules"]) ? spec["rules"] : [])
+    for (const path15 of Array.isArray(record(record(rule2)["http"])["paths"]) ? record(record(rule2)["http"])["paths"] : [])
+      backends.push(record(path15)["backend"]);
+  const out = [];
+  for (const b of backends) {
+    const svc = record(record(b)["service"]);
+    if (typeof svc["name"] !== "string") continue;
+    const port = record(svc["port"]);
+    out.push({
+      service: svc["name"],
+      port: typeof port["name"] === "string" ? port["name"] : typeof port["number"] === "number" ? port["number"] : void 0
+    });
+  }
+  return out;
+}
+function routeBackends(route) {
+  const spec = record(record(route)["spec"]);
+  const target = record(spec["port"])["targetPort"];
+  const port = typeof target === "string" || typeof target === "number" ? target : void 0;
+  const out = [];
+  for (const to of [spec["to"], ...Array.isArray(spec["alternateBackends"]) ? spec["alternateBackends"] : []]) {
+    const t = record(to);
+    if ((t["kind"] ?? "Service") === "Service" && typeof t["name"] === "string") out.push({ service: t["name"], port });
+  }
+  return out;
+}
+function targetPorts(ports, wanted) {
+  const out = [];
+  for (const p of Array.isArray(ports) ? ports : []) {
+    const port = record(p);
+    const target = port["targetPort"] ?? port["port"];
+    if (typeof target !== "number" && typeof target !== "string") continue;
+    if ((port["protocol"] ?? "TCP") !== "TCP") continue;
+    const access = typeof target === "string" && /^\d+$/.test(target) ? Number(target) : target;
+    if (wanted === void 0) out.push(access);
+    else if (port["name"] === wanted || port["port"] === wanted || target === wanted) return [access];
+  }
+  return out;
 }
 function compareEndpoints(x, y) {
   if (x.kind !== y.kind) return x.kind === "ip" ? -1 : 1;
@@ -31647,6 +31747,7 @@ function rowEndpoint(e) {
       cidrs: rangeToCidrs(e.range)
     };
   }
+  if (e.id === INGRESS_CONTROLLER_ID) return { type: "ingress-controller", id: INGRESS_CONTROLLER_ID };
   return { type: "workload", id: e.id, namespace: e.pod.namespace, name: e.owner.name, kind: e.owner.kind, hostNetwork: e.hostNetwork };
 }
 function mapWorkloads(a) {
@@ -32896,7 +32997,7 @@ var NetpolAnalysis = class {
       }
       return { allowed, passed, rest };
     };
-    const record = (hits2, within2) => {
+    const record2 = (hits2, within2) => {
       for (const h of hits2) {
         const connections = within2(h);
         if (!connections.isEmpty) trace?.push({ kind: "rule", policy: h.policy, rule: h.rule, action: h.action, connections });
@@ -32908,7 +33009,7 @@ var NetpolAnalysis = class {
     const baseline = apps.filter((a) => a.policy.tier === "baseline");
     const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
     const open = top.rest.union(top.passed);
-    if (hits) record(hits.splice(0), (h) => h.connections);
+    if (hits) record2(hits.splice(0), (h) => h.connections);
     if (open.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
@@ -32916,14 +33017,14 @@ var NetpolAnalysis = class {
         if (takes(rule2, false)) {
           const c = resolvePorts(rule2.ports, dstPorts);
           if (hits)
-            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open).subtract(denied));
+            record2([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open).subtract(denied));
           denied = denied.union(c);
         }
     const isolating = own.filter((a) => a.rules.isolates);
     if (isolating.length) {
       const mid = firstMatch(own, ConnSet.ALL, hits);
       if (hits) {
-        record(hits.splice(0), (h) => h.connections.intersect(open).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
+        record2(hits.splice(0), (h) => h.connections.intersect(open).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
         const unmatched = mid.rest.intersect(open).subtract(denied);
         if (!unmatched.isEmpty) trace?.push({ kind: "isolated", policies: isolating.map((a) => a.policy), connections: unmatched });
       }
@@ -32935,7 +33036,7 @@ var NetpolAnalysis = class {
       return top.allowed.union(left);
     }
     const low = firstMatch(baseline, left, hits);
-    if (hits) record(hits.splice(0), (h) => h.connections);
+    if (hits) record2(hits.splice(0), (h) => h.connections);
     if (!low.rest.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: low.rest });
     return top.allowed.union(low.allowed).union(low.rest);
   }
@@ -52480,6 +52581,7 @@ function textLine(r) {
 }
 function jsonEndpoint(e) {
   if (e.type === "ip-range") return { type: e.type, family: e.family, start: e.start, end: e.end, cidrs: e.cidrs };
+  if (e.type === "ingress-controller") return { type: e.type, id: e.id };
   return { type: e.type, id: e.id, namespace: e.namespace, name: e.name, kind: e.kind, hostNetwork: e.hostNetwork };
 }
 function jsonLine(r) {
@@ -52544,7 +52646,7 @@ function dot(rows) {
   const addresses2 = /* @__PURE__ */ new Map();
   for (const r of rows) {
     for (const e of [r.source, r.destination]) {
-      if (e.type === "ip-range") addresses2.set(e.id, e);
+      if (e.type !== "workload") addresses2.set(e.id, e);
       else {
         const members = namespaces.get(e.namespace) ?? /* @__PURE__ */ new Map();
         namespaces.set(e.namespace, members);
@@ -52561,7 +52663,8 @@ function dot(rows) {
     }
     out.push("	}");
   }
-  for (const e of addresses2.values()) out.push(`	${dotString(e.id)} [label=${dotString(e.id)} shape=box]`);
+  for (const e of addresses2.values())
+    out.push(`	${dotString(e.id)} [label=${dotString(e.id)}${e.type === "ip-range" ? " shape=box" : " color=blue fontcolor=blue"}]`);
   for (const r of rows) out.push(`	${dotString(r.source.id)} -> ${dotString(r.destination.id)} [label=${dotString(r.connections)}]`);
   if (hasHostNetwork(rows)) out.push(`	legend [shape=note label=${dotString(HOST_NETWORK_LEGEND)}]`);
   out.push("}");

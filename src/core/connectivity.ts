@@ -18,7 +18,9 @@ export type MapNode =
       /** On the node's network: every connection to and from it is shown as allowed. */
       hostNetwork: boolean;
     }
-  | { type: 'ip-range'; id: string; family: 'IPv4' | 'IPv6'; start: string; end: string; cidrs: string[] };
+  | { type: 'ip-range'; id: string; family: 'IPv4' | 'IPv6'; start: string; end: string; cidrs: string[] }
+  /** Whatever ingress controller serves the Ingresses and Routes: the edge of the cluster. */
+  | { type: 'ingress-controller'; id: '{ingress-controller}' };
 
 type ConnectionsDetail = ConnectivityRow['connectionsDetail'];
 

@@ -34,6 +34,7 @@ function textLine(r: ConnectivityRow): string {
 
 function jsonEndpoint(e: MapNode): Record<string, unknown> {
   if (e.type === 'ip-range') return { type: e.type, family: e.family, start: e.start, end: e.end, cidrs: e.cidrs };
+  if (e.type === 'ingress-controller') return { type: e.type, id: e.id };
   return { type: e.type, id: e.id, namespace: e.namespace, name: e.name, kind: e.kind, hostNetwork: e.hostNetwork };
 }
 
@@ -111,7 +112,7 @@ function dot(rows: readonly ConnectivityRow[]): string {
   const addresses = new Map<string, MapNode>();
   for (const r of rows) {
     for (const e of [r.source, r.destination]) {
-      if (e.type === 'ip-range') addresses.set(e.id, e);
+      if (e.type !== 'workload') addresses.set(e.id, e);
       else {
         const members = namespaces.get(e.namespace) ?? new Map<string, MapNode & { type: 'workload' }>();
         namespaces.set(e.namespace, members);
@@ -128,7 +129,8 @@ function dot(rows: readonly ConnectivityRow[]): string {
     }
     out.push('\t}');
   }
-  for (const e of addresses.values()) out.push(`\t${dotString(e.id)} [label=${dotString(e.id)} shape=box]`);
+  for (const e of addresses.values())
+    out.push(`\t${dotString(e.id)} [label=${dotString(e.id)}${e.type === 'ip-range' ? ' shape=box' : ' color=blue fontcolor=blue'}]`);
   for (const r of rows) out.push(`\t${dotString(r.source.id)} -> ${dotString(r.destination.id)} [label=${dotString(r.connections)}]`);
   if (hasHostNetwork(rows)) out.push(`\tlegend [shape=note label=${dotString(HOST_NETWORK_LEGEND)}]`);
   out.push('}');

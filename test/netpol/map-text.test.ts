@@ -230,3 +230,71 @@ spec:
     expect(lines).toContain('x/a[Pod] => x/b[Pod] : All Connections');
   });
 });
+
+describe('the edge: what Ingresses and Routes send to, as far as policies admit it', () => {
+  const WEB = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: example.com/web, ports: [{ name: http, containerPort: 8080 }, { containerPort: 9090 }] }] }
+`;
+  const SERVICE = `apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: shop }
+spec:
+  selector: { app: web }
+  ports:
+    - { name: public, port: 80, targetPort: http }
+    - { name: metrics, port: 9090 }
+`;
+  const INGRESS = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: web, namespace: shop }
+spec:
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+`;
+  const edgeLines = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('{ingress-controller}'));
+
+  it('through the Service port the backend names, to the named container port (TCP only)', () => {
+    expect(edgeLines(text(WEB, SERVICE, INGRESS))).toEqual(['{ingress-controller} => shop/web[Deployment] : TCP 8080']);
+  });
+
+  it('a backend without a port reaches every Service port; a Route names its target port', () => {
+    const route = `apiVersion: route.openshift.io/v1
+kind: Route
+metadata: { name: web, namespace: shop }
+spec:
+  to: { kind: Service, name: web }
+  port: { targetPort: metrics }
+`;
+    expect(edgeLines(text(WEB, SERVICE, route))).toEqual(['{ingress-controller} => shop/web[Deployment] : TCP 9090']);
+    const noPort = INGRESS.replace(', port: { number: 80 }', '');
+    expect(edgeLines(text(WEB, SERVICE, noPort))).toEqual(['{ingress-controller} => shop/web[Deployment] : TCP 8080,9090']);
+  });
+
+  it('an ingress policy that admits only the shop namespace keeps the controller out; one for every namespace lets it in', () => {
+    const policy = (from: string): string => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: web-in, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  ingress: [{ from: [${from}] }]
+`;
+    expect(edgeLines(text(WEB, SERVICE, INGRESS, policy('{ podSelector: {} }')))).toEqual([]);
+    expect(edgeLines(text(WEB, SERVICE, INGRESS, policy('{ namespaceSelector: {} }')))).toEqual([
+      '{ingress-controller} => shop/web[Deployment] : TCP 8080',
+    ]);
+  });
+
+  it('a Service of another namespace or selecting other pods leads nowhere', () => {
+    expect(edgeLines(text(WEB, SERVICE.replace('namespace: shop', 'namespace: ops'), INGRESS))).toEqual([]);
+    expect(edgeLines(text(WEB, SERVICE.replace('selector: { app: web }', 'selector: { app: api }'), INGRESS))).toEqual([]);
+  });
+});
