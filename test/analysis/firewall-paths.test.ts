@@ -273,3 +273,72 @@ describe('stages of a user chain and of the output hook', () => {
     expect(judge(a, { dport: 23 }, 'output').verdict).toEqual('drop');
   });
 });
+
+describe('which chains run before conntrack', () => {
+  it('an input chain runs after conntrack whatever its priority: a new packet is new there', () => {
+    const a = nft(
+      file(
+        'table inet t {',
+        '  chain early-input {',
+        '    type filter hook input priority -300; policy drop;',
+        '    ct state new accept',
+        '  }',
+        '}',
+      ),
+    );
+    expect(judge(a, { dport: 22, ct: 'new' })).toEqual({ verdict: 'accept', by: 'line 4' });
+    expect(judge(a, { dport: 22, ct: 'established' })).toEqual({ verdict: 'drop', by: 'policy early-input' });
+  });
+
+  it('a netdev ingress chain runs before routing: an output-interface match never holds there', () => {
+    const a = nft(
+      file(
+        'table netdev t {',
+        '  chain in {',
+        '    type filter hook ingress device "eth0" priority 0; policy accept;',
+        '    oifname "eth1" drop',
+        '  }',
+        '}',
+      ),
+    );
+    expect(judge(a, { dport: 22, iif: 'eth0' })).toEqual({ verdict: 'accept', by: 'policy in' });
+  });
+
+  it('the stages of a shared chain do not depend on the order its callers are declared in', () => {
+    const a = nft(
+      file(
+        'table inet t {',
+        '  chain late {',
+        '    type filter hook input priority 0; policy accept;',
+        '    tcp dport 22 jump shared',
+        '  }',
+        '  chain early {',
+        '    type filter hook prerouting priority -300; policy accept;',
+        '    tcp dport 22 jump shared',
+        '  }',
+        '  chain shared {',
+        '    ct state invalid accept',
+        '    drop',
+        '  }',
+        '}',
+      ),
+    );
+    expect(a.covered(chainNamed(a, 'shared'))).toEqual([]);
+  });
+
+  it('a chain reached only by goto from before conntrack sees "invalid" too', () => {
+    const a = save(
+      [
+        '*raw',
+        ':PREROUTING ACCEPT [0:0]',
+        ':early - [0:0]',
+        '-A PREROUTING -p tcp --dport 22 -g early',
+        '-A early -m conntrack --ctstate INVALID -j ACCEPT',
+        '-A early -j DROP',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    expect(a.covered(chainNamed(a, 'early', 'raw')).map((c) => c.rule.text)).toEqual(['-A early -j DROP']);
+  });
+});
