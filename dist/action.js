@@ -73956,9 +73956,22 @@ var MATRIX_COLUMNS = [
     deciding: ["mesh-authz-default-deny-missing", "mesh-authz-allow-all", "mesh-linkerd-unauthenticated"]
   },
   { layer: "edge-tls", title: "Edge TLS", deciding: ["edge-ingress-no-tls", "edge-ingress-ssl-redirect-disabled"] },
-  { layer: "dns-not-exposed", title: "DNS not exposed", deciding: ["dns-coredns-exposed"] }
+  { layer: "edge-auth", title: "Edge authentication", deciding: ["mesh-jwt-not-required"] },
+  { layer: "cluster-dns", title: "Cluster DNS", deciding: ["dns-coredns-exposed", "dns-coredns-rbac-broad", "dns-upstream-plaintext"] },
+  {
+    layer: "vpn-bastion",
+    title: "VPN and bastion",
+    deciding: ["access-wireguard-peer-allows-any", "access-wireguard-private-key", "access-ssh-password-auth"]
+  }
 ];
-var CLUSTER_WIDE = /* @__PURE__ */ new Set(["cni-no-policy-support", "mesh-mtls-strict-missing"]);
+var CLUSTER_WIDE = /* @__PURE__ */ new Set([
+  "cni-no-policy-support",
+  "mesh-mtls-strict-missing",
+  // The resolver's role is cluster-scoped and its Corefile lives apart from its Service: they
+  // count where the cluster DNS runs.
+  "dns-coredns-rbac-broad",
+  "dns-upstream-plaintext"
+]);
 var MESH_WIDE_FROM_ROOT = /* @__PURE__ */ new Set(["mtls-strict", "authz-default-deny"]);
 function defenceMatrix({ model, findings, ranRules }) {
   const mesh = new MeshAnalysis(model);
@@ -74003,6 +74016,21 @@ function defenceMatrix({ model, findings, ranRules }) {
     }
     rows.push({ kind: "host", name: ruleset.file, cells });
   }
+  const { access: access2 } = model;
+  const accessFiles = /* @__PURE__ */ new Set([
+    ...access2.wireguardKeys.map((k) => k.at.file),
+    ...access2.sshd.map((e) => e.file),
+    ...access2.wireguardPeers.flatMap((p) => p.allowedIps.map((a) => a.at.file))
+  ]);
+  if (accessFiles.size > 0) {
+    const cells = {};
+    for (const column of MATRIX_COLUMNS) {
+      const inScope = column.layer === "vpn-bastion";
+      const hits = inScope ? column.deciding.filter((id) => findings.some((f) => f.ruleId === id && accessFiles.has(f.file))) : [];
+      cells[column.layer] = judge(hits, inScope, column, ranRules);
+    }
+    rows.push({ kind: "access", name: "VPN and SSH configs", cells });
+  }
   return rows;
 }
 function judge(hits, inScope, column, ranRules) {
@@ -74015,9 +74043,11 @@ function namespaceScope(model, mesh) {
   const podNetwork = new Set(model.workloads.filter((w) => !w.hostNetwork).map((w) => w.namespace));
   const edge = new Set(model.resources.filter(isEdgeObject).map((r) => r.namespace));
   const dns = new Set(model.resources.filter((r) => isClusterDnsService2(r, model.config.cluster.dnsSelector)).map((r) => r.namespace));
+  const tokens = new Set(mesh.requestAuthentications.map((ra) => ra.namespace));
   return (ns, layer) => {
     switch (layer) {
       case "host-firewall":
+      case "vpn-bastion":
         return false;
       case "netpol-ingress":
       case "netpol-egress":
@@ -74027,7 +74057,9 @@ function namespaceScope(model, mesh) {
         return mesh.inMesh(ns);
       case "edge-tls":
         return edge.has(ns);
-      case "dns-not-exposed":
+      case "edge-auth":
+        return tokens.has(ns);
+      case "cluster-dns":
         return dns.has(ns);
     }
   };
@@ -74264,7 +74296,7 @@ function actionSummary(input) {
     out.push(`| | ${input.matrix.columns.map((c) => cell(c.title)).join(" | ")} |`);
     out.push(`|---|${input.matrix.columns.map(() => ":---:").join("|")}|`);
     for (const row of input.matrix.rows) {
-      const name = row.kind === "namespace" ? `namespace \`${cell(row.name)}\`` : `host \`${cell(row.name)}\``;
+      const name = row.kind === "namespace" ? `namespace \`${cell(row.name)}\`` : row.kind === "host" ? `host \`${cell(row.name)}\`` : cell(row.name);
       const cells = row.cells.map(
         (c) => c.rules.length ? `${MARK2[c.status]} <sub>${c.rules.map(cell).join(", ")}</sub>` : MARK2[c.status]
       );

@@ -13,7 +13,15 @@ import { MeshAnalysis } from '../analysis/mesh.js';
  */
 
 export type MatrixLayer =
-  'host-firewall' | 'netpol-ingress' | 'netpol-egress' | 'mtls-strict' | 'authz-default-deny' | 'edge-tls' | 'dns-not-exposed';
+  | 'host-firewall'
+  | 'netpol-ingress'
+  | 'netpol-egress'
+  | 'mtls-strict'
+  | 'authz-default-deny'
+  | 'edge-tls'
+  | 'edge-auth'
+  | 'cluster-dns'
+  | 'vpn-bastion';
 
 export interface MatrixColumn {
   layer: MatrixLayer;
@@ -33,7 +41,13 @@ export const MATRIX_COLUMNS: readonly MatrixColumn[] = [
     deciding: ['mesh-authz-default-deny-missing', 'mesh-authz-allow-all', 'mesh-linkerd-unauthenticated'],
   },
   { layer: 'edge-tls', title: 'Edge TLS', deciding: ['edge-ingress-no-tls', 'edge-ingress-ssl-redirect-disabled'] },
-  { layer: 'dns-not-exposed', title: 'DNS not exposed', deciding: ['dns-coredns-exposed'] },
+  { layer: 'edge-auth', title: 'Edge authentication', deciding: ['mesh-jwt-not-required'] },
+  { layer: 'cluster-dns', title: 'Cluster DNS', deciding: ['dns-coredns-exposed', 'dns-coredns-rbac-broad', 'dns-upstream-plaintext'] },
+  {
+    layer: 'vpn-bastion',
+    title: 'VPN and bastion',
+    deciding: ['access-wireguard-peer-allows-any', 'access-wireguard-private-key', 'access-ssh-password-auth'],
+  },
 ];
 
 /**
@@ -41,7 +55,14 @@ export const MATRIX_COLUMNS: readonly MatrixColumn[] = [
  * enforces no policy leaves every namespace unisolated; no mesh-wide STRICT policy leaves
  * every meshed namespace accepting plaintext.
  */
-const CLUSTER_WIDE = new Set(['cni-no-policy-support', 'mesh-mtls-strict-missing']);
+const CLUSTER_WIDE = new Set([
+  'cni-no-policy-support',
+  'mesh-mtls-strict-missing',
+  // The resolver's role is cluster-scoped and its Corefile lives apart from its Service: they
+  // count where the cluster DNS runs.
+  'dns-coredns-rbac-broad',
+  'dns-upstream-plaintext',
+]);
 
 /** Mesh layers where an Istio policy in the root namespace (without a selector) binds every namespace. */
 const MESH_WIDE_FROM_ROOT = new Set<MatrixLayer>(['mtls-strict', 'authz-default-deny']);
@@ -55,8 +76,8 @@ export interface MatrixCell {
 }
 
 export interface MatrixRow {
-  kind: 'namespace' | 'host';
-  /** The namespace, or the file a host ruleset is named after. */
+  kind: 'namespace' | 'host' | 'access';
+  /** The namespace, the file a host ruleset is named after, or `VPN and SSH configs`. */
   name: string;
   cells: Record<MatrixLayer, MatrixCell>;
 }
@@ -120,6 +141,23 @@ export function defenceMatrix({ model, findings, ranRules }: MatrixInput): Matri
     }
     rows.push({ kind: 'host', name: ruleset.file, cells });
   }
+
+  // WireGuard and sshd configs (and `wg set` scripts) are one row: the way in for people.
+  const { access } = model;
+  const accessFiles = new Set([
+    ...access.wireguardKeys.map((k) => k.at.file),
+    ...access.sshd.map((e) => e.file),
+    ...access.wireguardPeers.flatMap((p) => p.allowedIps.map((a) => a.at.file)),
+  ]);
+  if (accessFiles.size > 0) {
+    const cells = {} as Record<MatrixLayer, MatrixCell>;
+    for (const column of MATRIX_COLUMNS) {
+      const inScope = column.layer === 'vpn-bastion';
+      const hits = inScope ? column.deciding.filter((id) => findings.some((f) => f.ruleId === id && accessFiles.has(f.file))) : [];
+      cells[column.layer] = judge(hits, inScope, column, ranRules);
+    }
+    rows.push({ kind: 'access', name: 'VPN and SSH configs', cells });
+  }
   return rows;
 }
 
@@ -137,9 +175,12 @@ function namespaceScope(model: Model, mesh: MeshAnalysis): (ns: string, layer: M
   const podNetwork = new Set(model.workloads.filter((w) => !w.hostNetwork).map((w) => w.namespace));
   const edge = new Set(model.resources.filter(isEdgeObject).map((r) => r.namespace));
   const dns = new Set(model.resources.filter((r) => isClusterDnsService(r, model.config.cluster.dnsSelector)).map((r) => r.namespace));
+  // Where a RequestAuthentication validates tokens, the edge authenticates callers.
+  const tokens = new Set(mesh.requestAuthentications.map((ra) => ra.namespace));
   return (ns, layer) => {
     switch (layer) {
       case 'host-firewall':
+      case 'vpn-bastion':
         return false;
       case 'netpol-ingress':
       case 'netpol-egress':
@@ -149,7 +190,9 @@ function namespaceScope(model: Model, mesh: MeshAnalysis): (ns: string, layer: M
         return mesh.inMesh(ns);
       case 'edge-tls':
         return edge.has(ns);
-      case 'dns-not-exposed':
+      case 'edge-auth':
+        return tokens.has(ns);
+      case 'cluster-dns':
         return dns.has(ns);
     }
   };

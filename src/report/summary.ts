@@ -10,7 +10,7 @@ export const SUMMARY_LAYERS = ['netpol', 'cni', 'mesh', 'edge', 'dns', 'secrets'
 export interface SummaryMatrix {
   columns: readonly { title: string }[];
   rows: readonly {
-    kind: 'namespace' | 'host';
+    kind: 'namespace' | 'host' | 'access';
     name: string;
     cells: readonly { status: 'pass' | 'fail' | 'n/a'; rules: readonly string[] }[];
   }[];
@@ -76,7 +76,8 @@ export function actionSummary(input: SummaryInput): string {
     out.push(`| | ${input.matrix.columns.map((c) => cell(c.title)).join(' | ')} |`);
     out.push(`|---|${input.matrix.columns.map(() => ':---:').join('|')}|`);
     for (const row of input.matrix.rows) {
-      const name = row.kind === 'namespace' ? `namespace \`${cell(row.name)}\`` : `host \`${cell(row.name)}\``;
+      const name =
+        row.kind === 'namespace' ? `namespace \`${cell(row.name)}\`` : row.kind === 'host' ? `host \`${cell(row.name)}\`` : cell(row.name);
       const cells = row.cells.map((c) =>
         c.rules.length ? `${MARK[c.status]} <sub>${c.rules.map(cell).join(', ')}</sub>` : MARK[c.status],
       );

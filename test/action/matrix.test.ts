@@ -116,6 +116,9 @@ const ALL_RULES = new Set([
   'mesh-authz-allow-all',
   'edge-ingress-no-tls',
   'dns-coredns-exposed',
+  'mesh-jwt-not-required',
+  'dns-coredns-rbac-broad',
+  'access-wireguard-peer-allows-any',
 ]);
 
 function model(): ReturnType<typeof loadRepository>['model'] {
@@ -155,7 +158,7 @@ describe('defence-in-depth matrix', () => {
 
   it('with no finding, every layer that applies holds and the others are n/a', () => {
     expect(marks(defenceMatrix({ model: m, findings: [], ranRules: ALL_RULES }))).toEqual({
-      'kube-system dns-not-exposed': '✓',
+      'kube-system cluster-dns': '✓',
       'meshed netpol-ingress': '✓',
       'meshed netpol-egress': '✓',
       'meshed mtls-strict': '✓',
@@ -193,7 +196,7 @@ describe('defence-in-depth matrix', () => {
       finding('host-default-allow', 'nodes/fw.sh', 2, 1),
     ];
     expect(marks(defenceMatrix({ model: m, findings, ranRules: ALL_RULES }))).toEqual({
-      'kube-system dns-not-exposed': '✗ dns-coredns-exposed',
+      'kube-system cluster-dns': '✗ dns-coredns-exposed',
       'meshed netpol-ingress': '✓',
       'meshed netpol-egress': '✗ netpol-default-deny-egress-missing',
       'meshed mtls-strict': '✓',
@@ -236,5 +239,78 @@ describe('defence-in-depth matrix', () => {
     const got = marks(defenceMatrix({ model: m, findings: [], ranRules: ran }));
     expect(got['meshed mtls-strict']).toBeUndefined();
     expect(got['meshed netpol-ingress']).toBe('✓');
+  });
+});
+
+describe('defence-in-depth matrix: edge authentication, cluster DNS, VPN and bastion', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsl-matrix-access-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  const files: Record<string, string> = {
+    'k8s/api.yaml': `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: { name: jwt, namespace: api }
+spec:
+  jwtRules: [{ issuer: "https://issuer.example.com" }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: api }
+spec:
+  selector: { matchLabels: { app: api } }
+  template:
+    metadata: { labels: { app: api } }
+    spec: { containers: [{ name: api, image: example.com/api }] }
+`,
+    'k8s/dns.yaml': `apiVersion: v1
+kind: Service
+metadata: { name: kube-dns, namespace: kube-system }
+spec:
+  selector: { k8s-app: kube-dns }
+  ports: [{ port: 53, protocol: UDP }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: coredns }
+rules:
+  - { apiGroups: [""], resources: ["secrets"], verbs: ["get"] }
+`,
+    'vpn/wg0.conf': `[Interface]
+ListenPort = 51820
+
+[Peer]
+PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+AllowedIPs = 10.200.0.2/32
+`,
+  };
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  const m = loadRepository({ paths: ['.'], cwd: dir, config: defaultConfig() }).model;
+  const cells = (findings: Finding[]): Record<string, string> => {
+    const all = marks(defenceMatrix({ model: m, findings, ranRules: ALL_RULES }));
+    return Object.fromEntries(Object.entries(all).filter(([k]) => /edge-auth|cluster-dns|vpn-bastion/.test(k)));
+  };
+
+  it('with no finding: a namespace that validates tokens authenticates, the DNS namespace holds, the VPN configs hold', () => {
+    expect(cells([])).toEqual({
+      'api edge-auth': '✓',
+      'kube-system cluster-dns': '✓',
+      'VPN and SSH configs vpn-bastion': '✓',
+    });
+  });
+
+  it('the resolver role (cluster-scoped) counts for the DNS namespace; a server-side peer fails the VPN row', () => {
+    expect(
+      cells([
+        finding('mesh-jwt-not-required', 'k8s/api.yaml', 3),
+        finding('dns-coredns-rbac-broad', 'k8s/dns.yaml', 11),
+        finding('access-wireguard-peer-allows-any', 'vpn/wg0.conf', 6, 1),
+      ]),
+    ).toEqual({
+      'api edge-auth': '✗ mesh-jwt-not-required',
+      'kube-system cluster-dns': '✗ dns-coredns-rbac-broad',
+      'VPN and SSH configs vpn-bastion': '✗ access-wireguard-peer-allows-any',
+    });
   });
 });
