@@ -33,12 +33,11 @@ export const GOOD_FINDING = 'k8s/app.yaml:4 netpol-default-deny-ingress-missing'
 let bundle: string | undefined;
 export function cliBundle(): string {
   if (bundle) return bundle;
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } };
-  const out = path.join(ROOT, 'node_modules/.cache/nsl-lint-hostile/nsl-lint.js');
-  const command = pkg.scripts.build.replace(/--outfile=\S+/, `--outfile=${out}`);
-  execFileSync('sh', ['-c', command.replace(/^esbuild /, 'npx esbuild ')], { cwd: ROOT, stdio: 'pipe' });
-  bundle = out;
-  return out;
+  // A fresh build of the sources under test, beside the committed one (which may be stale while editing).
+  const out = path.join(ROOT, 'node_modules/.cache/nsl-lint-hostile');
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.js'), '--out', out], { cwd: ROOT, stdio: 'pipe' });
+  bundle = path.join(out, 'nsl-lint.js');
+  return bundle;
 }
 
 /** A repository with its own `.git`, the good manifest, and whatever the case adds. */
