@@ -36840,6 +36840,7 @@ var NftReader = class {
           this.metaOrShort(p, t, r, table);
           break;
         case "ct": {
+          if (table.family === "netdev") throw new NftError("Could not process rule: Protocol error", t.at);
           const field = p.word("ct key");
           words.push(field.text);
           if (field.text === "state") {

@@ -1136,6 +1136,8 @@ export class NftReader {
           this.metaOrShort(p, t, r, table);
           break;
         case 'ct': {
+          // Conntrack cannot be used from a netdev table: the kernel refuses the rule (EPROTO).
+          if (table.family === 'netdev') throw new NftError('Could not process rule: Protocol error', t.at);
           const field = p.word('ct key');
           words.push(field.text);
           if (field.text === 'state') {

@@ -145,6 +145,12 @@ const CASES: Case[] = [
     text: `table ${family} t {\n  chain c {\n    type filter hook ${hook} priority 0; policy accept;\n  }\n}\n`,
     accepted: accepted as boolean,
   })),
+  // Conntrack from a netdev table: the kernel refuses the rule.
+  {
+    name: 'ct state in a netdev ingress chain',
+    text: 'table netdev t {\n  chain c {\n    type filter hook ingress device lo priority 0; policy accept;\n    ct state invalid drop\n  }\n}\n',
+    accepted: false,
+  },
 ];
 
 function accepts(text: string): boolean {
