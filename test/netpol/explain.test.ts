@@ -263,3 +263,60 @@ describe('explain does not change what the evaluator answers', () => {
         for (const d of ['Ingress', 'Egress'] as const) expect(a.explain(p, d, q).allowed.equals(a.allowed(p, d, q).upper)).toBe(true);
   });
 });
+
+describe('explain: the open remainder and named ports on egress', () => {
+  const PASS_ONLY = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: { name: pass-all }
+spec:
+  priority: 1
+  subject: { namespaces: { matchLabels: { team: payments } } }
+  ingress:
+    - name: pass
+      action: Pass
+      from: [{ namespaces: {} }]
+`;
+  const BASELINE_DENY = `apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: { name: default }
+spec:
+  subject: { namespaces: {} }
+  ingress:
+    - name: deny-all
+      action: Deny
+      from: [{ namespaces: {} }]
+`;
+
+  it('passed on with no NetworkPolicy and no baseline: open, and said so', () => {
+    const { a, pod } = analysis(PASS_ONLY);
+    const e = a.explain(pod('payments/db'), 'Ingress', pod('shop/web'));
+    expect(e.decisions.map((d) => said(d, 'Ingress'))).toEqual([
+      'passes All Connections: AdminNetworkPolicy pass-all, ingress rule 1 "pass" to the NetworkPolicies',
+      'allows All Connections: no policy isolates its ingress',
+    ]);
+  });
+
+  it('a baseline that denies everything leaves nothing open to mention', () => {
+    const { a, pod } = analysis(PASS_ONLY, BASELINE_DENY);
+    const e = a.explain(pod('payments/db'), 'Ingress', pod('shop/web'));
+    expect(e.decisions.map((d) => said(d, 'Ingress'))).toEqual([
+      'passes All Connections: AdminNetworkPolicy pass-all, ingress rule 1 "pass" to the NetworkPolicies',
+      'denies All Connections: BaselineAdminNetworkPolicy default, ingress rule 1 "deny-all"',
+    ]);
+    expect(e.allowed.isEmpty).toBe(true);
+  });
+
+  it("an egress rule's named port is the destination's port", () => {
+    const egress = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: web-to-db, namespace: shop }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  policyTypes: [Egress]
+  egress: [{ to: [{ namespaceSelector: { matchLabels: { team: payments } } }], ports: [{ port: pg }] }]
+`;
+    const { a, pod } = analysis(egress);
+    const e = a.explain(pod('shop/web'), 'Egress', pod('payments/db'));
+    expect(e.allowed.equals(ConnSet.ports('TCP', 5432, 5432))).toBe(true);
+  });
+});
