@@ -15,6 +15,7 @@ import {
 } from '../parse/corefile.js';
 import { YamlLocator } from '../parse/yaml.js';
 import { serviceAccountOf, type ServiceAccountRef } from './rbac.js';
+import { workloadsSelectedBy } from './services.js';
 
 /**
  * The cluster's DNS: which Services are it, the workloads behind them, the ServiceAccount
@@ -51,14 +52,6 @@ export function isClusterDnsService(service: Resource, dnsSelector: Readonly<Rec
   const selector = service.root.get('spec', 'selector')?.stringMap() ?? {};
   const wanted = Object.entries(dnsSelector);
   return wanted.length > 0 && wanted.every(([k, v]) => selector[k] === v);
-}
-
-/** Workloads of the Service's namespace whose pod labels carry every pair of its selector. */
-export function workloadsSelectedBy(service: Resource, workloads: readonly Workload[]): Workload[] {
-  const selector = Object.entries(service.root.get('spec', 'selector')?.stringMap() ?? {});
-  // A Service without a selector has its endpoints managed by hand: it selects no pods.
-  if (selector.length === 0) return [];
-  return workloads.filter((w) => w.namespace === service.namespace && selector.every(([k, v]) => w.podLabels[k] === v));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AssertionEndpoint, ConnectivityAssertion } from '../core/config.js
 import type { ConnectivityChangeRow, ConnectivityRow, MapNode } from '../core/connectivity.js';
 import type { Location } from '../core/location.js';
 import { ConnSet } from './netpol-ports.js';
+import { edgeRoutes, targetPorts, workloadsSelectedBy } from './services.js';
 import type { Bounds, Decision, Endpoint, Explanation, NetpolAnalysis, PodEndpoint } from './netpol.js';
 import type { Direction, Peer, Policy } from './netpol-types.js';
 
@@ -254,94 +255,24 @@ function ingressControllerLines(
     hostNetwork: false,
   };
   const byDestination = new Map<WorkloadEndpoint, ConnSet>();
-  for (const ingress of a.model.resources) {
-    const backends =
-      ingress.kind === 'Ingress' && ingress.group === 'networking.k8s.io'
-        ? ingressBackends(ingress.root.value)
-        : ingress.kind === 'Route' && ingress.group === 'route.openshift.io'
-          ? routeBackends(ingress.root.value)
-          : [];
-    const namespace = ingress.namespace ?? 'default';
-    for (const backend of backends) {
-      const service = a.model.resources.find(
-        (r) => r.kind === 'Service' && r.group === '' && r.namespace === namespace && r.name === backend.service,
-      );
-      const spec = record(record(service?.root.value)['spec']);
-      const selector = record(spec['selector']);
-      if (!service || Object.keys(selector).length === 0) continue;
-      for (const group of groups.values()) {
-        for (const pod of group) {
-          if (pod.namespace !== namespace || pod.hostNetwork) continue;
-          if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === String(v))) continue;
-          let conns = ConnSet.NONE;
-          for (const port of targetPorts(spec['ports'], backend.port)) {
-            const number = typeof port === 'number' ? port : pod.ports.find((p) => p.name === port && p.protocol === 'TCP')?.port;
-            if (number !== undefined) conns = conns.union(ConnSet.ports('TCP', number, number));
-          }
-          conns = conns.intersect(a.allowed(pod, 'Ingress', controller, true).upper);
-          if (conns.isEmpty) continue;
-          const d = endpointOf(pod);
-          byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
-        }
+  const pods = [...groups.values()].flat();
+  for (const route of edgeRoutes(a.model)) {
+    const selected = new Set(workloadsSelectedBy(route.service, a.model.workloads));
+    const ports = targetPorts(route.service, route.port);
+    for (const pod of pods) {
+      if (!pod.workload || !selected.has(pod.workload) || pod.hostNetwork) continue;
+      let conns = ConnSet.NONE;
+      for (const port of ports) {
+        const number = typeof port === 'number' ? port : pod.ports.find((p) => p.name === port && p.protocol === 'TCP')?.port;
+        if (number !== undefined) conns = conns.union(ConnSet.ports('TCP', number, number));
       }
+      conns = conns.intersect(a.allowed(pod, 'Ingress', controller, true).upper);
+      if (conns.isEmpty) continue;
+      const d = endpointOf(pod);
+      byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
     }
   }
   return [...byDestination].map(([destination, connections]) => ({ source, destination, connections }));
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-/** The Services an Ingress routes to (default backend and rule paths), with the Service port each names. */
-function ingressBackends(ingress: unknown): { service: string; port: string | number | undefined }[] {
-  const spec = record(record(ingress)['spec']);
-  const backends = [spec['defaultBackend']];
-  for (const rule of Array.isArray(spec['rules']) ? spec['rules'] : [])
-    for (const path of Array.isArray(record(record(rule)['http'])['paths']) ? (record(record(rule)['http'])['paths'] as unknown[]) : [])
-      backends.push(record(path)['backend']);
-  const out: { service: string; port: string | number | undefined }[] = [];
-  for (const b of backends) {
-    const svc = record(record(b)['service']);
-    if (typeof svc['name'] !== 'string') continue;
-    const port = record(svc['port']);
-    out.push({
-      service: svc['name'],
-      port: typeof port['name'] === 'string' ? port['name'] : typeof port['number'] === 'number' ? port['number'] : undefined,
-    });
-  }
-  return out;
-}
-
-/** The Services an OpenShift Route sends to (`to` and `alternateBackends`), with the port it names. */
-function routeBackends(route: unknown): { service: string; port: string | number | undefined }[] {
-  const spec = record(record(route)['spec']);
-  const target = record(spec['port'])['targetPort'];
-  const port = typeof target === 'string' || typeof target === 'number' ? target : undefined;
-  const out: { service: string; port: string | number | undefined }[] = [];
-  for (const to of [spec['to'], ...(Array.isArray(spec['alternateBackends']) ? spec['alternateBackends'] : [])]) {
-    const t = record(to);
-    if ((t['kind'] ?? 'Service') === 'Service' && typeof t['name'] === 'string') out.push({ service: t['name'], port });
-  }
-  return out;
-}
-
-/**
- * The pod ports a Service port leads to: its `targetPort` (a number or a container port
- * name), else its `port`; for a backend that names no port, those of every Service port.
- */
-function targetPorts(ports: unknown, wanted: string | number | undefined): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const p of Array.isArray(ports) ? ports : []) {
-    const port = record(p);
-    const target = port['targetPort'] ?? port['port'];
-    if (typeof target !== 'number' && typeof target !== 'string') continue;
-    if ((port['protocol'] ?? 'TCP') !== 'TCP') continue;
-    const access = typeof target === 'string' && /^\d+$/.test(target) ? Number(target) : target;
-    if (wanted === undefined) out.push(access);
-    else if (port['name'] === wanted || port['port'] === wanted || target === wanted) return [access];
-  }
-  return out;
 }
 
 function compareEndpoints(x: MapEndpoint, y: MapEndpoint): number {
