@@ -41,3 +41,10 @@ export function isPathLocation(loc: Location): loc is PathLocation {
 export function pointSpan(line: number, column = 1, endColumn = column): Span {
   return { start: { line, column }, end: { line, column: endColumn } };
 }
+
+/** Whether a position lies inside a span (both ends included). */
+export function spanContains(span: Span, p: Position): boolean {
+  const after = p.line > span.start.line || (p.line === span.start.line && p.column >= span.start.column);
+  const before = p.line < span.end.line || (p.line === span.end.line && p.column <= span.end.column);
+  return after && before;
+}

@@ -1,9 +1,10 @@
 import type { Finding } from '../core/finding.js';
-import type { Position, Span } from '../core/location.js';
+import { spanContains, type Position, type Span } from '../core/location.js';
 import type { Resource } from '../model/k8s.js';
 import type { Model } from '../model/model.js';
 import { YamlLocator } from '../parse/yaml.js';
 import { MeshAnalysis } from '../analysis/mesh.js';
+import { isClusterDnsService } from '../analysis/cluster-dns.js';
 
 /**
  * The defence-in-depth matrix: for each namespace (and each host ruleset), whether each
@@ -174,7 +175,11 @@ function namespaceScope(model: Model, mesh: MeshAnalysis): (ns: string, layer: M
   // Policies never apply to pods on the host network: only pod-network workloads need isolation.
   const podNetwork = new Set(model.workloads.filter((w) => !w.hostNetwork).map((w) => w.namespace));
   const edge = new Set(model.resources.filter(isEdgeObject).map((r) => r.namespace));
-  const dns = new Set(model.resources.filter((r) => isClusterDnsService(r, model.config.cluster.dnsSelector)).map((r) => r.namespace));
+  const dns = new Set(
+    model.resources
+      .filter((r) => r.kind === 'Service' && r.group === '' && isClusterDnsService(r, model.config.cluster.dnsSelector))
+      .map((r) => r.namespace),
+  );
   // Where a RequestAuthentication validates tokens, the edge authenticates callers.
   const tokens = new Set(mesh.requestAuthentications.map((ra) => ra.namespace));
   return (ns, layer) => {
@@ -205,15 +210,6 @@ function isEdgeObject(r: Resource): boolean {
   return false;
 }
 
-/** The cluster DNS Service: selects the DNS pods' labels, or is named kube-dns/coredns in kube-system. */
-function isClusterDnsService(r: Resource, dnsSelector: Readonly<Record<string, string>>): boolean {
-  if (r.kind !== 'Service' || r.group !== '') return false;
-  if (r.namespace === 'kube-system' && (r.name === 'kube-dns' || r.name === 'coredns')) return true;
-  const selector = r.root.get('spec', 'selector')?.stringMap() ?? {};
-  const wanted = Object.entries(dnsSelector);
-  return wanted.length > 0 && wanted.every(([k, v]) => selector[k] === v);
-}
-
 /** Finds the objects whose source range holds a position, and their namespaces. */
 class ObjectIndex {
   private readonly byFile = new Map<string, Resource[]>();
@@ -235,7 +231,7 @@ class ObjectIndex {
    * in several namespaces appears once per namespace), a cluster-scoped one for none.
    */
   namespacesAt(file: string, at: Position): string[] {
-    const holding = this.rangesOf(file).filter(({ span }) => contains(span, at));
+    const holding = this.rangesOf(file).filter(({ span }) => spanContains(span, at));
     if (holding.length === 0) return [];
     const size = (s: Span): number => (s.end.line - s.start.line) * 1e6 + (s.end.column - s.start.column);
     const smallest = Math.min(...holding.map((h) => size(h.span)));
@@ -258,10 +254,4 @@ class ObjectIndex {
     this.ranges.set(file, list);
     return list;
   }
-}
-
-function contains(span: Span, p: Position): boolean {
-  const after = p.line > span.start.line || (p.line === span.start.line && p.column >= span.start.column);
-  const before = p.line < span.end.line || (p.line === span.end.line && p.column <= span.end.column);
-  return after && before;
 }

@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { Location, Position, Span } from '../core/location.js';
+import { spanContains, type Location, type Span } from '../core/location.js';
 import type { Suppression, SuppressionReview } from '../model/model.js';
 
 /** Which rule ids exist (unknown ones make a suppression invalid) and which ran in this run. */
@@ -71,15 +71,9 @@ function coverage(
       return { covers: (f) => f.file === scope.file && f.span.start.line === scope.line, rank: 0 };
     case 'object': {
       const object = locate(scope.object);
-      return { covers: (f) => f.file === object.file && within(f.span.start, object.span), rank: 1 };
+      return { covers: (f) => f.file === object.file && spanContains(object.span, f.span.start), rank: 1 };
     }
     case 'file':
       return { covers: (f) => f.file === scope.file, rank: 2 };
   }
-}
-
-function within(p: Position, span: Span): boolean {
-  const after = p.line > span.start.line || (p.line === span.start.line && p.column >= span.start.column);
-  const before = p.line < span.end.line || (p.line === span.end.line && p.column <= span.end.column);
-  return after && before;
 }
