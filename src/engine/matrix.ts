@@ -5,6 +5,7 @@ import type { Model } from '../model/model.js';
 import { YamlLocator } from '../parse/yaml.js';
 import { MeshAnalysis } from '../analysis/mesh.js';
 import { isClusterDnsService } from '../analysis/cluster-dns.js';
+import { INGRESS_GROUPS } from '../analysis/edge.js';
 
 /**
  * The defence-in-depth matrix: for each namespace (and each host ruleset), whether each
@@ -205,7 +206,7 @@ function namespaceScope(model: Model, mesh: MeshAnalysis): (ns: string, layer: M
 
 /** Objects that terminate traffic from outside the cluster: Ingress, Istio and Gateway-API Gateways. */
 function isEdgeObject(r: Resource): boolean {
-  if (r.kind === 'Ingress') return r.group === 'networking.k8s.io' || r.group === 'extensions';
+  if (r.kind === 'Ingress') return (INGRESS_GROUPS as readonly string[]).includes(r.group);
   if (r.kind === 'Gateway') return r.group === 'networking.istio.io' || r.group === 'gateway.networking.k8s.io';
   return false;
 }
