@@ -11798,16 +11798,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses2) {
         const timestamp2 = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record2 of addresses2) {
-          record2.timestamp = timestamp2;
-          if (typeof record2.ttl === "number") {
-            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
+        for (const record of addresses2) {
+          record.timestamp = timestamp2;
+          if (typeof record.ttl === "number") {
+            record.ttl = Math.min(record.ttl, this.#maxTTL);
           } else {
-            record2.ttl = this.#maxTTL;
+            record.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2);
-          records.records[record2.family] = familyRecords;
+          const familyRecords = records.records[record.family] ?? { ips: [] };
+          familyRecords.ips.push(record);
+          records.records[record.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -50386,6 +50386,66 @@ var YamlLocator = class {
   }
 };
 
+// src/analysis/services.ts
+function workloadsSelectedBy(service, workloads) {
+  const selector = Object.entries(service.root.get("spec", "selector")?.stringMap() ?? {});
+  if (selector.length === 0) return [];
+  return workloads.filter((w) => w.namespace === service.namespace && selector.every(([k, v]) => w.podLabels[k] === v));
+}
+function edgeRoutes(model) {
+  const services = /* @__PURE__ */ new Map();
+  for (const r of model.resources) if (r.kind === "Service" && r.group === "") services.set(`${r.namespace}/${r.name}`, r);
+  const out = [];
+  for (const from of model.resources) {
+    const backends = from.kind === "Ingress" && from.group === "networking.k8s.io" ? ingressBackends(from.root) : from.kind === "Route" && from.group === "route.openshift.io" ? routeBackends(from.root) : [];
+    for (const b of backends) {
+      const service = services.get(`${from.namespace ?? "default"}/${b.name}`);
+      if (service) out.push({ from, service, port: b.port });
+    }
+  }
+  return out;
+}
+function ingressBackends(ingress) {
+  const backends = [ingress.get("spec", "defaultBackend")];
+  for (const rule2 of ingress.get("spec", "rules")?.items() ?? [])
+    for (const path21 of rule2.get("http", "paths")?.items() ?? []) backends.push(path21.get("backend"));
+  const out = [];
+  for (const b of backends) {
+    const name = b?.get("service", "name")?.str();
+    const port = b?.get("service", "port");
+    if (name !== void 0) out.push({ name, port: port?.get("name")?.str() ?? portNumber(port?.get("number")) });
+  }
+  return out;
+}
+function routeBackends(route) {
+  const target = route.get("spec", "port", "targetPort");
+  const port = typeof target?.value === "number" ? target.value : target?.str();
+  const out = [];
+  for (const to of [route.get("spec", "to"), ...route.get("spec", "alternateBackends")?.items() ?? []]) {
+    const name = to?.get("name")?.str();
+    if (name !== void 0 && (to?.get("kind")?.str() ?? "Service") === "Service") out.push({ name, port });
+  }
+  return out;
+}
+function portNumber(node) {
+  return typeof node?.value === "number" ? node.value : void 0;
+}
+function targetPorts(service, wanted) {
+  const out = [];
+  for (const p of service.root.get("spec", "ports")?.items() ?? []) {
+    if ((p.get("protocol")?.str() ?? "TCP") !== "TCP") continue;
+    const name = p.get("name")?.str();
+    const number = portNumber(p.get("port"));
+    const target = p.get("targetPort");
+    const access2 = typeof target?.value === "number" ? target.value : target?.str() ?? number;
+    if (access2 === void 0) continue;
+    const pod = typeof access2 === "string" && /^\d+$/.test(access2) ? Number(access2) : access2;
+    if (wanted === void 0) out.push(pod);
+    else if (name === wanted || number === wanted || access2 === wanted) return [pod];
+  }
+  return out;
+}
+
 // src/analysis/cluster-dns.ts
 var DNS_NAMESPACE = "kube-system";
 var DNS_SERVICE_NAMES = /* @__PURE__ */ new Set(["kube-dns", "coredns"]);
@@ -50395,11 +50455,6 @@ function isClusterDnsService(service, dnsSelector) {
   const selector = service.root.get("spec", "selector")?.stringMap() ?? {};
   const wanted = Object.entries(dnsSelector);
   return wanted.length > 0 && wanted.every(([k, v]) => selector[k] === v);
-}
-function workloadsSelectedBy(service, workloads) {
-  const selector = Object.entries(service.root.get("spec", "selector")?.stringMap() ?? {});
-  if (selector.length === 0) return [];
-  return workloads.filter((w) => w.namespace === service.namespace && selector.every(([k, v]) => w.podLabels[k] === v));
 }
 function plaintextPublicUpstreams(forward) {
   return forward.to.filter((u) => {
@@ -53033,79 +53088,24 @@ function ingressControllerLines(a, groups2, endpointOf) {
     hostNetwork: false
   };
   const byDestination = /* @__PURE__ */ new Map();
-  for (const ingress of a.model.resources) {
-    const backends = ingress.kind === "Ingress" && ingress.group === "networking.k8s.io" ? ingressBackends(ingress.root.value) : ingress.kind === "Route" && ingress.group === "route.openshift.io" ? routeBackends(ingress.root.value) : [];
-    const namespace = ingress.namespace ?? "default";
-    for (const backend of backends) {
-      const service = a.model.resources.find(
-        (r) => r.kind === "Service" && r.group === "" && r.namespace === namespace && r.name === backend.service
-      );
-      const spec = record(record(service?.root.value)["spec"]);
-      const selector = record(spec["selector"]);
-      if (!service || Object.keys(selector).length === 0) continue;
-      for (const group2 of groups2.values()) {
-        for (const pod of group2) {
-          if (pod.namespace !== namespace || pod.hostNetwork) continue;
-          if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === String(v))) continue;
-          let conns = ConnSet.NONE;
-          for (const port of targetPorts(spec["ports"], backend.port)) {
-            const number = typeof port === "number" ? port : pod.ports.find((p) => p.name === port && p.protocol === "TCP")?.port;
-            if (number !== void 0) conns = conns.union(ConnSet.ports("TCP", number, number));
-          }
-          conns = conns.intersect(a.allowed(pod, "Ingress", controller, true).upper);
-          if (conns.isEmpty) continue;
-          const d = endpointOf(pod);
-          byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
-        }
+  const pods = [...groups2.values()].flat();
+  for (const route of edgeRoutes(a.model)) {
+    const selected = new Set(workloadsSelectedBy(route.service, a.model.workloads));
+    const ports = targetPorts(route.service, route.port);
+    for (const pod of pods) {
+      if (!pod.workload || !selected.has(pod.workload) || pod.hostNetwork) continue;
+      let conns = ConnSet.NONE;
+      for (const port of ports) {
+        const number = typeof port === "number" ? port : pod.ports.find((p) => p.name === port && p.protocol === "TCP")?.port;
+        if (number !== void 0) conns = conns.union(ConnSet.ports("TCP", number, number));
       }
+      conns = conns.intersect(a.allowed(pod, "Ingress", controller, true).upper);
+      if (conns.isEmpty) continue;
+      const d = endpointOf(pod);
+      byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
     }
   }
   return [...byDestination].map(([destination, connections]) => ({ source, destination, connections }));
-}
-function record(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
-}
-function ingressBackends(ingress) {
-  const spec = record(record(ingress)["spec"]);
-  const backends = [spec["defaultBackend"]];
-  for (const rule2 of Array.isArray(spec["rules"]) ? spec["rules"] : [])
-    for (const path21 of Array.isArray(record(record(rule2)["http"])["paths"]) ? record(record(rule2)["http"])["paths"] : [])
-      backends.push(record(path21)["backend"]);
-  const out = [];
-  for (const b of backends) {
-    const svc = record(record(b)["service"]);
-    if (typeof svc["name"] !== "string") continue;
-    const port = record(svc["port"]);
-    out.push({
-      service: svc["name"],
-      port: typeof port["name"] === "string" ? port["name"] : typeof port["number"] === "number" ? port["number"] : void 0
-    });
-  }
-  return out;
-}
-function routeBackends(route) {
-  const spec = record(record(route)["spec"]);
-  const target = record(spec["port"])["targetPort"];
-  const port = typeof target === "string" || typeof target === "number" ? target : void 0;
-  const out = [];
-  for (const to of [spec["to"], ...Array.isArray(spec["alternateBackends"]) ? spec["alternateBackends"] : []]) {
-    const t = record(to);
-    if ((t["kind"] ?? "Service") === "Service" && typeof t["name"] === "string") out.push({ service: t["name"], port });
-  }
-  return out;
-}
-function targetPorts(ports, wanted) {
-  const out = [];
-  for (const p of Array.isArray(ports) ? ports : []) {
-    const port = record(p);
-    const target = port["targetPort"] ?? port["port"];
-    if (typeof target !== "number" && typeof target !== "string") continue;
-    if ((port["protocol"] ?? "TCP") !== "TCP") continue;
-    const access2 = typeof target === "string" && /^\d+$/.test(target) ? Number(target) : target;
-    if (wanted === void 0) out.push(access2);
-    else if (port["name"] === wanted || port["port"] === wanted || target === wanted) return [access2];
-  }
-  return out;
 }
 function compareEndpoints(x, y) {
   if (x.kind !== y.kind) return x.kind === "ip" ? -1 : 1;
@@ -54369,9 +54369,9 @@ var NetpolAnalysis = class {
       }
       return { allowed, passed, rest };
     };
-    const record2 = (hits2, within2) => {
+    const record = (hits2, within) => {
       for (const h of hits2) {
-        const connections = within2(h);
+        const connections = within(h);
         if (!connections.isEmpty) trace?.push({ kind: "rule", policy: h.policy, rule: h.rule, action: h.action, connections });
       }
     };
@@ -54381,7 +54381,7 @@ var NetpolAnalysis = class {
     const baseline = apps.filter((a) => a.policy.tier === "baseline");
     const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
     const open2 = top.rest.union(top.passed);
-    if (hits) record2(hits.splice(0), (h) => h.connections);
+    if (hits) record(hits.splice(0), (h) => h.connections);
     if (open2.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
@@ -54389,14 +54389,14 @@ var NetpolAnalysis = class {
         if (takes(rule2, false)) {
           const c = resolvePorts(rule2.ports, dstPorts);
           if (hits)
-            record2([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open2).subtract(denied));
+            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open2).subtract(denied));
           denied = denied.union(c);
         }
     const isolating = own.filter((a) => a.rules.isolates);
     if (isolating.length) {
       const mid = firstMatch(own, ConnSet.ALL, hits);
       if (hits) {
-        record2(hits.splice(0), (h) => h.connections.intersect(open2).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
+        record(hits.splice(0), (h) => h.connections.intersect(open2).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
         const unmatched = mid.rest.intersect(open2).subtract(denied);
         if (!unmatched.isEmpty) trace?.push({ kind: "isolated", policies: isolating.map((a) => a.policy), connections: unmatched });
       }
@@ -54408,7 +54408,7 @@ var NetpolAnalysis = class {
       return top.allowed.union(left);
     }
     const low = firstMatch(baseline, left, hits);
-    if (hits) record2(hits.splice(0), (h) => h.connections);
+    if (hits) record(hits.splice(0), (h) => h.connections);
     if (!low.rest.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: low.rest });
     return top.allowed.union(low.allowed).union(low.rest);
   }
@@ -55096,14 +55096,14 @@ var GuardedReader = class {
    * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the
    * user named outside the repository; files found in it may not lead out of it.
    */
-  read(abs, { explicit = false, within: within2, plain: plain2 = false } = {}) {
+  read(abs, { explicit = false, within, plain: plain2 = false } = {}) {
     let real;
     try {
       real = plain2 ? abs : fs3.realpathSync(abs);
     } catch (err) {
       return { ok: false, level: "error", reason: `could not read file: ${errorText(err)}` };
     }
-    if (!explicit && !plain2 && !this.inside(real, within2))
+    if (!explicit && !plain2 && !this.inside(real, within))
       return { ok: false, level: "warning", reason: "skipped: it links to a file outside the repository" };
     let fd;
     try {
@@ -55144,8 +55144,8 @@ var GuardedReader = class {
       return false;
     }
   }
-  inside(real, within2) {
-    const rel = path6.relative(within2 === void 0 ? this.realRoot : realpathOr(within2), real);
+  inside(real, within) {
+    const rel = path6.relative(within === void 0 ? this.realRoot : realpathOr(within), real);
     return rel === "" || !rel.startsWith("..") && !path6.isAbsolute(rel);
   }
 };
@@ -55621,14 +55621,14 @@ function discover(options) {
     const rel = toPosixRelative(options.root, file);
     return insideRoot(rel) && include.ignores(rel);
   };
-  const consider = (abs, explicit, within2, plain2 = false) => {
+  const consider = (abs, explicit, within, plain2 = false) => {
     const rel = toPosixRelative(options.root, abs);
     if (found.has(rel)) return;
     if (!explicit && !rel.startsWith("../") && configIgnore.ignores(rel)) return;
     let byName2 = kindByName(rel);
     if (byName2 === void 0 && plain2 && mayBeScript(rel) && reader.hasShebang(abs)) byName2 = "needs-content";
     if (byName2 === void 0 && !explicit) return;
-    const read = reader.read(abs, within2 === void 0 ? { explicit, plain: plain2 } : { explicit, within: within2, plain: plain2 });
+    const read = reader.read(abs, within === void 0 ? { explicit, plain: plain2 } : { explicit, within, plain: plain2 });
     if (!read.ok) {
       notices.push({ level: read.level, file: rel, message: read.reason });
       return;
@@ -55650,12 +55650,12 @@ function discover(options) {
       throw new UsageError(`no such file or directory: ${given}`);
     }
     const rel = path9.relative(options.root, abs);
-    const within2 = rel.startsWith("..") || path9.isAbsolute(rel) ? abs : void 0;
+    const within = rel.startsWith("..") || path9.isAbsolute(rel) ? abs : void 0;
     const named = toPosixRelative(options.root, abs).split("/");
     if (stat2.isDirectory())
       walk(abs, gitignoresAbove(reader, options.root, abs), {
         reader,
-        visit: (file, plain2) => consider(file, false, within2, plain2),
+        visit: (file, plain2) => consider(file, false, within, plain2),
         testData: named.some((part) => TEST_DATA.has(part)) ? () => "read" : testData,
         included
       });
@@ -55738,6 +55738,11 @@ function isRegularFile(abs) {
 // src/core/location.ts
 function isPathLocation(loc) {
   return "path" in loc;
+}
+function spanContains(span, p) {
+  const after = p.line > span.start.line || p.line === span.start.line && p.column >= span.start.column;
+  const before = p.line < span.end.line || p.line === span.end.line && p.column <= span.end.column;
+  return after && before;
 }
 
 // src/model/kustomize.ts
@@ -73662,16 +73667,11 @@ function coverage(s, locate) {
       return { covers: (f) => f.file === scope.file && f.span.start.line === scope.line, rank: 0 };
     case "object": {
       const object = locate(scope.object);
-      return { covers: (f) => f.file === object.file && within(f.span.start, object.span), rank: 1 };
+      return { covers: (f) => f.file === object.file && spanContains(object.span, f.span.start), rank: 1 };
     }
     case "file":
       return { covers: (f) => f.file === scope.file, rank: 2 };
   }
-}
-function within(p, span) {
-  const after = p.line > span.start.line || p.line === span.start.line && p.column >= span.start.column;
-  const before = p.line < span.end.line || p.line === span.end.line && p.column <= span.end.column;
-  return after && before;
 }
 
 // src/engine/run.ts
@@ -74043,7 +74043,9 @@ function judge(hits, inScope, column, ranRules) {
 function namespaceScope(model, mesh) {
   const podNetwork = new Set(model.workloads.filter((w) => !w.hostNetwork).map((w) => w.namespace));
   const edge = new Set(model.resources.filter(isEdgeObject).map((r) => r.namespace));
-  const dns = new Set(model.resources.filter((r) => isClusterDnsService2(r, model.config.cluster.dnsSelector)).map((r) => r.namespace));
+  const dns = new Set(
+    model.resources.filter((r) => r.kind === "Service" && r.group === "" && isClusterDnsService(r, model.config.cluster.dnsSelector)).map((r) => r.namespace)
+  );
   const tokens = new Set(mesh.requestAuthentications.map((ra) => ra.namespace));
   return (ns, layer) => {
     switch (layer) {
@@ -74066,16 +74068,9 @@ function namespaceScope(model, mesh) {
   };
 }
 function isEdgeObject(r) {
-  if (r.kind === "Ingress") return r.group === "networking.k8s.io" || r.group === "extensions";
+  if (r.kind === "Ingress") return INGRESS_GROUPS.includes(r.group);
   if (r.kind === "Gateway") return r.group === "networking.istio.io" || r.group === "gateway.networking.k8s.io";
   return false;
-}
-function isClusterDnsService2(r, dnsSelector) {
-  if (r.kind !== "Service" || r.group !== "") return false;
-  if (r.namespace === "kube-system" && (r.name === "kube-dns" || r.name === "coredns")) return true;
-  const selector = r.root.get("spec", "selector")?.stringMap() ?? {};
-  const wanted = Object.entries(dnsSelector);
-  return wanted.length > 0 && wanted.every(([k, v]) => selector[k] === v);
 }
 var ObjectIndex = class {
   byFile = /* @__PURE__ */ new Map();
@@ -74095,7 +74090,7 @@ var ObjectIndex = class {
    * in several namespaces appears once per namespace), a cluster-scoped one for none.
    */
   namespacesAt(file, at) {
-    const holding = this.rangesOf(file).filter(({ span }) => contains(span, at));
+    const holding = this.rangesOf(file).filter(({ span }) => spanContains(span, at));
     if (holding.length === 0) return [];
     const size = (s) => (s.end.line - s.start.line) * 1e6 + (s.end.column - s.start.column);
     const smallest = Math.min(...holding.map((h) => size(h.span)));
@@ -74115,11 +74110,6 @@ var ObjectIndex = class {
     return list;
   }
 };
-function contains(span, p) {
-  const after = p.line > span.start.line || p.line === span.start.line && p.column >= span.start.column;
-  const before = p.line < span.end.line || p.line === span.end.line && p.column <= span.end.column;
-  return after && before;
-}
 
 // src/report/sarif.ts
 import { pathToFileURL } from "node:url";
