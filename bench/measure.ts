@@ -5,7 +5,8 @@ import path from 'node:path';
 
 const HERE = import.meta.dirname;
 const ROOT = path.resolve(HERE, '..');
-export const CLI = path.join(ROOT, 'bin/nsl-lint.js');
+/** NSL_BENCH_CLI: another build of the CLI to measure (a bundle built with `scripts/build.js --out`). */
+export const CLI = process.env['NSL_BENCH_CLI'] ? path.resolve(process.env['NSL_BENCH_CLI']) : path.join(ROOT, 'bin/nsl-lint.js');
 export const FLOOR = path.join(HERE, 'floor.js');
 const USAGE = path.join(HERE, 'usage.js');
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { kindByContent, kindByName, mayBeScript, type FileKind } from './classify.js';
-import { GuardedReader } from './read.js';
+import { GuardedReader, type ReadOptions } from './read.js';
 import type { Notice } from '../core/notice.js';
 import { UsageError } from '../core/errors.js';
 
@@ -12,6 +12,45 @@ export interface SourceFile {
   abs: string;
   kind: FileKind;
   text: string;
+  /** Lets go of the text once the model is built from it; the next use reads the file again. */
+  release?(): void;
+}
+
+/**
+ * A discovered file. A manifest's text is read when the model first asks for it, and let go
+ * once its documents are parsed: a large repository's texts kept for the whole run only made
+ * the collector work harder (and the memory peak higher); findings read their files again.
+ */
+class DiscoveredFile implements SourceFile {
+  #text: string | undefined;
+  readonly #reader: GuardedReader;
+  readonly #options: ReadOptions;
+
+  constructor(
+    readonly path: string,
+    readonly abs: string,
+    readonly kind: FileKind,
+    reader: GuardedReader,
+    options: ReadOptions,
+    text?: string,
+  ) {
+    this.#reader = reader;
+    this.#options = options;
+    this.#text = text;
+  }
+
+  get text(): string {
+    if (this.#text === undefined) {
+      const read = this.#reader.read(this.abs, this.#options);
+      // Discovery found it readable: a failure now means it changed since, and it reads as empty.
+      this.#text = read.ok ? read.text : '';
+    }
+    return this.#text;
+  }
+
+  release(): void {
+    this.#text = undefined;
+  }
 }
 
 export interface DiscoverOptions {
@@ -89,7 +128,15 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
     // A script under any name (`start.fw`, `firewall.up`) announces itself with `#!`.
     if (byName === undefined && plain && mayBeScript(rel) && reader.hasShebang(abs)) byName = 'needs-content';
     if (byName === undefined && !explicit) return;
-    const read = reader.read(abs, within === undefined ? { explicit, plain } : { explicit, within, plain });
+    const readOptions: ReadOptions = within === undefined ? { explicit, plain } : { explicit, within, plain };
+    // A manifest is known by its name: it is read when the model is built.
+    if (byName === 'manifest') {
+      const checked = reader.check(abs, readOptions);
+      if (checked.ok) found.set(rel, new DiscoveredFile(rel, abs, byName, reader, readOptions));
+      else notices.push({ level: checked.level, file: rel, message: checked.reason });
+      return;
+    }
+    const read = reader.read(abs, readOptions);
     if (!read.ok) {
       notices.push({ level: read.level, file: rel, message: read.reason });
       return;
@@ -100,7 +147,7 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
       if (explicit) notices.push({ level: 'note', file: rel, message: 'not a recognised input; skipped' });
       return;
     }
-    found.set(rel, { path: rel, abs, kind, text });
+    found.set(rel, new DiscoveredFile(rel, abs, kind, reader, readOptions, text));
   };
 
   for (const given of options.paths) {
@@ -128,6 +175,18 @@ export function discover(options: DiscoverOptions): { files: SourceFile[]; notic
 
   const files = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, notices };
+}
+
+/**
+ * Every file the walk of a folder would look at, by absolute path, with what the repository's
+ * `.gitignore` files and the skipped folders leave (test data skipped): the discovery
+ * benchmark compares this list with another way of listing files.
+ */
+export function walkedFiles(root: string, dir: string): string[] {
+  const reader = new GuardedReader(root, Number.MAX_SAFE_INTEGER);
+  const out: string[] = [];
+  walk(dir, gitignoresAbove(reader, root, dir), { reader, visit: (file) => out.push(file), testData: () => 'skip', included: () => false });
+  return out;
 }
 
 interface ScopedIgnore {
@@ -204,6 +263,8 @@ function walk(dir: string, inherited: ScopedIgnore[], w: Walk): void {
     const isDir = entry.isDirectory();
     const isFile = entry.isFile() || (entry.isSymbolicLink() && isRegularFile(abs));
     if (!isDir && !isFile) continue;
+    // A name that can never be an input needs no ignore check (most files of a source tree).
+    if (!isDir && kindByName(entry.name) === undefined && !(entry.isFile() && mayBeScript(entry.name))) continue;
     if (isIgnored(scopes, abs, isDir)) continue;
     if (!isDir) w.visit(abs, entry.isFile());
     else if (!TEST_DATA.has(entry.name)) walk(abs, scopes, w);

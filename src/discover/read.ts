@@ -2,6 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorText } from '../core/errors.js';
 
+/**
+ * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the user
+ * named outside the repository; files found in it may not lead out of it. `plain`: the walk
+ * found a regular file (not a link) by descending through real folders only.
+ */
+export interface ReadOptions {
+  explicit?: boolean;
+  within?: string;
+  plain?: boolean;
+}
+
 export type ReadResult = { ok: true; text: string } | { ok: false; level: 'note' | 'warning' | 'error'; reason: string };
 
 /**
@@ -21,17 +32,22 @@ export class GuardedReader {
     this.realRoot = realpathOr(root);
   }
 
+  read(abs: string, options: ReadOptions = {}): ReadResult {
+    return this.open(abs, options, true);
+  }
+
   /**
-   * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the
-   * user named outside the repository; files found in it may not lead out of it.
+   * Everything `read` looks at, but the content: whether the file can be read, or why not.
+   * Discovery checks manifests this way and leaves their reading to the model, which keeps
+   * no text it does not need.
    */
-  read(
-    abs: string,
-    { explicit = false, within, plain = false }: { explicit?: boolean; within?: string; plain?: boolean } = {},
-  ): ReadResult {
+  check(abs: string, options: ReadOptions = {}): { ok: true } | Extract<ReadResult, { ok: false }> {
+    return this.open(abs, options, false);
+  }
+
+  private open(abs: string, { explicit = false, within, plain = false }: ReadOptions, content: boolean): ReadResult {
     let real: string;
     try {
-      // `plain`: the walk found a regular file (not a link) by descending through real folders only.
       real = plain ? abs : fs.realpathSync(abs);
     } catch (err) {
       return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
@@ -48,6 +64,7 @@ export class GuardedReader {
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
       if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      if (!content) return { ok: true, text: '' };
       const bytes = readBounded(fd, stat.size, this.maxBytes);
       if (!bytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
       return { ok: true, text: decodeText(bytes) };
@@ -88,20 +105,33 @@ export class GuardedReader {
   }
 }
 
-/** Read to the end, or undefined past `max` bytes (a file may grow while it is read). */
+/**
+ * Reads go through one reused buffer: a fresh buffer per file (each counted as external
+ * memory) made the collector run hundreds of times while a large repository was read.
+ */
+let scratch = Buffer.allocUnsafe(0);
+const SCRATCH_MAX = 8 << 20;
+const PROBE = Buffer.alloc(1);
+
+/**
+ * Read to the end, or undefined past `max` bytes (a file may grow while it is read). The
+ * result may lie in the reused buffer: decode it before the next read.
+ */
 function readBounded(fd: number, expected: number, max: number): Buffer | undefined {
   const chunks: Buffer[] = [];
   let total = 0;
   // One read of the expected size, plus one byte to see whether the file grew.
-  let size = Math.min(expected + 1, max + 1);
+  const first = Math.min(expected + 1, max + 1);
+  if (scratch.length < first && first <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(first, 64 << 10)));
+  let chunk = first <= scratch.length ? scratch.subarray(0, first) : Buffer.allocUnsafe(first);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(size, max + 1 - total)));
     const n = fs.readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     total += n;
     if (total > max) return undefined;
-    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-    size = 1 << 20;
+    chunks.push(chunk === PROBE ? Buffer.from(PROBE) : n === chunk.length ? chunk : chunk.subarray(0, n));
+    // After a short read the end is near: one byte tells, before a buffer is allocated for more.
+    chunk = n < chunk.length ? PROBE : Buffer.allocUnsafe(Math.max(1, Math.min(1 << 20, max + 1 - total)));
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }

@@ -11,6 +11,8 @@ import { GuardedReader } from './read.js';
  */
 export class RepositoryReader {
   private readonly known = new Map<string, string>();
+  /** Discovered files, whose texts are read only when asked for. */
+  private readonly discovered = new Map<string, SourceFile>();
   private readonly refused = new Set<string>();
   private readonly reader: GuardedReader;
 
@@ -21,12 +23,12 @@ export class RepositoryReader {
     private readonly notices: Notice[],
     maxFileBytes: number,
   ) {
-    for (const f of files) this.known.set(f.path, f.text);
+    for (const f of files) this.discovered.set(f.path, f);
     this.reader = new GuardedReader(root, maxFileBytes);
   }
 
   read(rel: string): string | undefined {
-    const known = this.known.get(rel);
+    const known = this.known.get(rel) ?? this.discovered.get(rel)?.text;
     if (known !== undefined) return known;
     const abs = this.resolve(rel);
     // A folder where a file was looked for (a folder named `Kustomization`) is simply not that file.

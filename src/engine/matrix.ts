@@ -215,7 +215,8 @@ function isEdgeObject(r: Resource): boolean {
 class ObjectIndex {
   private readonly byFile = new Map<string, Resource[]>();
   private readonly ranges = new Map<string, { resource: Resource; span: Span }[]>();
-  private readonly texts = new Map<string, string>();
+  /** Files by path: a text is read only for the files asked about (the model keeps none). */
+  private readonly files = new Map<string, { text: string }>();
 
   constructor(model: Model) {
     for (const r of model.resources) {
@@ -223,7 +224,7 @@ class ObjectIndex {
       list.push(r);
       this.byFile.set(r.file, list);
     }
-    for (const f of model.files) this.texts.set(f.path, f.text);
+    for (const f of model.files) this.files.set(f.path, f);
   }
 
   /**
@@ -246,7 +247,7 @@ class ObjectIndex {
   private rangesOf(file: string): { resource: Resource; span: Span }[] {
     let list = this.ranges.get(file);
     if (list) return list;
-    const locator = new YamlLocator(this.texts.get(file) ?? '');
+    const locator = new YamlLocator(this.files.get(file)?.text ?? '');
     list = [];
     for (const resource of this.byFile.get(file) ?? []) {
       const span = locator.locate(resource.root.doc, resource.root.path, 'value');

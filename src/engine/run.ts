@@ -194,21 +194,29 @@ function compareText(a: string, b: string): number {
  * findings (see YamlLocator).
  */
 class Locator {
+  /** Texts of the files that have findings, read when first asked for (the model keeps none). */
   private readonly texts = new Map<string, string>();
+  private readonly files = new Map<string, { text: string }>();
   private readonly locators = new Map<string, YamlLocator>();
   /** Offsets where each line starts, for the files whose lines are asked for. */
   private readonly lineStarts = new Map<string, number[]>();
 
   constructor(model: Model) {
-    for (const f of model.files) this.texts.set(f.path, f.text);
+    for (const f of model.files) this.files.set(f.path, f);
     if (model.config.source) this.texts.set(model.config.source.file, model.config.source.text);
+  }
+
+  private text(file: string): string {
+    let text = this.texts.get(file);
+    if (text === undefined) this.texts.set(file, (text = this.files.get(file)?.text ?? ''));
+    return text;
   }
 
   resolve(loc: Location): { file: string; span: Span } {
     if (!isPathLocation(loc)) return loc;
     let locator = this.locators.get(loc.file);
     if (!locator) {
-      locator = new YamlLocator(this.texts.get(loc.file) ?? '');
+      locator = new YamlLocator(this.text(loc.file));
       this.locators.set(loc.file, locator);
     }
     const span = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
@@ -217,7 +225,7 @@ class Locator {
 
   /** The text of a 1-based line, without its line break (`\r\n` or `\n`). */
   lineText(file: string, line: number): string {
-    const text = this.texts.get(file) ?? '';
+    const text = this.text(file);
     let starts = this.lineStarts.get(file);
     if (!starts) {
       starts = [0];

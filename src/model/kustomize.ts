@@ -370,8 +370,13 @@ export function applyContext(
   namespaced: boolean,
   context: KustomizeContext,
 ): Record<string, unknown> {
-  const out = structuredClone(object);
-  const kind = String(out['kind']);
+  const kind = String(object['kind']);
+  // Only the maps on the way to what changes are copied; the rest (a CRD's schema, a pod
+  // spec) is shared with the source document. Policy peers are changed deep inside lists.
+  const out = kind === 'NetworkPolicy' ? structuredClone(object) : { ...object };
+  const owned = new Set<object>([out]);
+  const ensureMap = (start: Record<string, unknown>, keys: string[], create: boolean): Record<string, unknown> | undefined =>
+    ownMap(start, keys, create, owned);
   const builtIn = group === '' || group === 'apps' || group === 'batch' || group === 'policy' || group === 'networking.k8s.io';
   const metadata = ensureMap(out, ['metadata'], true) as Record<string, unknown>;
   if (context.namespace !== undefined) {
@@ -418,17 +423,27 @@ export function namesOnTheWay(name: string, context: KustomizeContext): string[]
   return names;
 }
 
-/** The mapping at `path`, created on the way when `create` (else undefined where something is missing). */
-function ensureMap(start: Record<string, unknown>, keys: string[], create: boolean): Record<string, unknown> | undefined {
+/**
+ * The mapping at `path`, created on the way when `create` (else undefined where something is
+ * missing). Maps on the way that are not `owned` yet are replaced by copies, which are.
+ */
+function ownMap(start: Record<string, unknown>, keys: string[], create: boolean, owned: Set<object>): Record<string, unknown> | undefined {
   let at: Record<string, unknown> = start;
   for (const key of keys) {
     const next = at[key];
     if (isPlainObject(next)) {
-      at = next;
+      let mine = next;
+      if (!owned.has(next)) {
+        mine = { ...next };
+        owned.add(mine);
+        at[key] = mine;
+      }
+      at = mine;
       continue;
     }
     if (!create || (next !== undefined && next !== null)) return undefined;
     const made: Record<string, unknown> = {};
+    owned.add(made);
     at[key] = made;
     at = made;
   }

@@ -9,7 +9,7 @@ import { Node, isPlainObject } from './node.js';
 import { emptyHostModel } from './firewall.js';
 import { loadHost } from './host-load.js';
 import { emptyAccessModel } from './access.js';
-import { collectSuppressions } from './suppressions.js';
+import { annotationSuppressions, fileSuppressions } from './suppressions.js';
 import { unknownFields, withoutFields } from './unknown-fields.js';
 import { KustomizeGraph, applyContext, namesOnTheWay, type KustomizeContext } from './kustomize.js';
 import {
@@ -22,7 +22,7 @@ import {
   type Resource,
   type Workload,
 } from './k8s.js';
-import { copyKey, type Model, type ParseErrorRecord, type RenderedInput } from './model.js';
+import { copyKey, type Model, type ParseErrorRecord, type RenderedInput, type Suppression } from './model.js';
 
 interface RawObject {
   file: SourceFile;
@@ -35,28 +35,14 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
   const raw: RawObject[] = [];
   const kustomize = new KustomizeGraph(root, files, notices, config.maxFileBytes);
   const reading: ManifestReading = { kustomize, charts: chartDirs(files), raw, parseErrors, notices, templates: [] };
+  const directives: Suppression[] = [];
   for (const file of files) {
-    if (file.kind !== 'manifest' || rendered?.files.has(file.path)) continue;
-    // Patches and kustomize's own configuration are inputs to a build, not objects.
-    if (kustomize.isInput(file.path)) continue;
-    if (kustomize.isUnlisted(file.path)) {
-      notices.push({
-        level: 'note',
-        file: file.path,
-        message: 'not checked: it sits beside a kustomization that does not list it, so no build deploys it',
-      });
-      continue;
-    }
-    // One file's failure is a notice for that file; the others are still read.
-    try {
-      readManifest(file, reading);
-    } catch (err) {
-      notices.push({
-        level: 'error',
-        file: file.path,
-        message: `internal error while reading this file (${(err as Error)?.message ?? String(err)}); it was not checked`,
-        internal: true,
-      });
+    // A manifest's text is read here once, and let go after (findings read it again).
+    const text = file.text;
+    directives.push(...fileSuppressions(file, text));
+    if (file.kind === 'manifest') {
+      readManifestOnce(file, text, reading, rendered);
+      file.release?.();
     }
   }
 
@@ -66,8 +52,9 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
   for (const object of rendered?.objects ?? []) {
     resources.push(toResource(object.file, new Node(object.value, object.file, object.doc, object.basePath), config));
   }
-  for (const file of reading.templates) {
-    for (const namespace of templateNamespaces(file, kustomize, config)) incomplete.set(namespace, `template ${file.path} was skipped`);
+  for (const { file, literal } of reading.templates) {
+    for (const namespace of templateNamespaces(file, literal, kustomize, config))
+      incomplete.set(namespace, `template ${file.path} was skipped`);
   }
   const copies = dropIdenticalCopies(resources);
   for (const r of resources) {
@@ -86,7 +73,7 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
     notices,
     host: emptyHostModel(),
     access: emptyAccessModel(),
-    suppressions: collectSuppressions(files, resources),
+    suppressions: [...directives, ...annotationSuppressions(resources)],
   };
   for (const [name, why] of incomplete) {
     notices.push({
@@ -99,6 +86,33 @@ export function loadModel(root: string, files: SourceFile[], config: Config, not
   return model;
 }
 
+/** A manifest's objects, unless a build reads it otherwise or no build deploys it. */
+function readManifestOnce(file: SourceFile, text: string, reading: ManifestReading, rendered: RenderedInput | undefined): void {
+  const { kustomize, notices } = reading;
+  if (rendered?.files.has(file.path)) return;
+  // Patches and kustomize's own configuration are inputs to a build, not objects.
+  if (kustomize.isInput(file.path)) return;
+  if (kustomize.isUnlisted(file.path)) {
+    notices.push({
+      level: 'note',
+      file: file.path,
+      message: 'not checked: it sits beside a kustomization that does not list it, so no build deploys it',
+    });
+    return;
+  }
+  // One file's failure is a notice for that file; the others are still read.
+  try {
+    readManifest(file, text, reading);
+  } catch (err) {
+    notices.push({
+      level: 'error',
+      file: file.path,
+      message: `internal error while reading this file (${(err as Error)?.message ?? String(err)}); it was not checked`,
+      internal: true,
+    });
+  }
+}
+
 interface ManifestReading {
   kustomize: KustomizeGraph;
   /** Directories holding a `Chart.yaml`. */
@@ -106,29 +120,29 @@ interface ManifestReading {
   raw: RawObject[];
   parseErrors: ParseErrorRecord[];
   notices: Notice[];
-  /** Files skipped as templates: their objects are unknown. */
-  templates: SourceFile[];
+  /** Files skipped as templates (their objects are unknown), with the namespaces they name. */
+  templates: { file: SourceFile; literal: string[] }[];
 }
 
-function readManifest(file: SourceFile, reading: ManifestReading): void {
+function readManifest(file: SourceFile, text: string, reading: ManifestReading): void {
   const { notices } = reading;
   const isJson = file.path.toLowerCase().endsWith('.json');
   const skipTemplate = (why: string): void => {
-    reading.templates.push(file);
+    reading.templates.push({ file, literal: literalNamespaces(text) });
     notices.push({ level: 'note', file: file.path, message: `skipped template: ${why}` });
   };
-  if (!isJson && file.text.includes('{{') && inChartTemplates(file.path, reading.charts)) {
+  if (!isJson && text.includes('{{') && inChartTemplates(file.path, reading.charts)) {
     skipTemplate('a Helm chart template (render it with `helm template` to check it)');
     return;
   }
-  const parsed = isJson ? parseJsonStream(file.text) : parseYamlStream(file.text);
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text);
   if (!parsed.ok) {
-    if (!isJson && file.text.includes('{{')) {
+    if (!isJson && text.includes('{{')) {
       skipTemplate('`{{ }}` markup that is not YAML');
       return;
     }
     // Syntax errors count only where a manifest was meant: other YAML/JSON (mkdocs, CI files, tsconfig) is not ours.
-    if (!looksLikeManifest(file, isJson) && !reading.kustomize.isInKustomizeTree(file.path)) {
+    if (!looksLikeManifest(text, isJson) && !reading.kustomize.isInKustomizeTree(file.path)) {
       notices.push({
         level: 'note',
         file: file.path,
@@ -138,7 +152,7 @@ function readManifest(file: SourceFile, reading: ManifestReading): void {
     }
     for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
   }
-  if (file.text.includes('{{') && parsed.docs.some(templateShapesStructure)) {
+  if (text.includes('{{') && parsed.docs.some(templateShapesStructure)) {
     skipTemplate('`{{ }}` stands for keys or whole values');
     return;
   }
@@ -162,9 +176,9 @@ function readManifest(file: SourceFile, reading: ManifestReading): void {
 }
 
 /** A top-level `apiVersion:` and `kind:` in the text: a manifest was meant, even if it does not parse. */
-function looksLikeManifest(file: SourceFile, isJson: boolean): boolean {
-  if (isJson) return file.text.includes('"apiVersion"') && file.text.includes('"kind"');
-  return /^apiVersion:/m.test(file.text) && /^kind:/m.test(file.text);
+function looksLikeManifest(text: string, isJson: boolean): boolean {
+  if (isJson) return text.includes('"apiVersion"') && text.includes('"kind"');
+  return /^apiVersion:/m.test(text) && /^kind:/m.test(text);
 }
 
 /**
@@ -195,11 +209,15 @@ function inChartTemplates(file: string, charts: Set<string>): boolean {
 }
 
 /** Namespaces a skipped template may put objects in: its kustomize namespaces, a literal `namespace:`, else the default one. */
-function templateNamespaces(file: SourceFile, kustomize: KustomizeGraph, config: Config): string[] {
+function templateNamespaces(file: SourceFile, literal: string[], kustomize: KustomizeGraph, config: Config): string[] {
   const fromBuild = kustomize.contexts(file.path).map((c) => c.namespace);
   if (fromBuild.length > 0 && fromBuild.every((n) => n !== undefined)) return fromBuild as string[];
-  const literal = [...file.text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1] as string);
   return literal.length > 0 ? [...new Set(literal)] : [config.defaultNamespace];
+}
+
+/** The namespaces a text names literally (`namespace: x`, indented). */
+function literalNamespaces(text: string): string[] {
+  return [...text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1] as string);
 }
 
 /**
@@ -250,12 +268,12 @@ function dropIdenticalCopies(resources: Resource[]): Map<string, PathLocation[]>
   const removed = new Set<Resource>();
   for (const group of byIdentity.values()) {
     if (group.length < 2) continue;
-    const kept: { resource: Resource; text: string }[] = [];
+    const kept: { resource: Resource }[] = [];
     for (const r of group) {
-      const text = JSON.stringify(r.root.value);
-      const first = kept.find((k) => k.text === text && k.resource.file !== r.file);
+      // The same object placed by several builds of one file is never a copy.
+      const first = kept.find((k) => k.resource.file !== r.file && sameJson(k.resource.root.value, r.root.value));
       if (!first) {
-        kept.push({ resource: r, text });
+        kept.push({ resource: r });
         continue;
       }
       removed.add(r);
@@ -270,6 +288,34 @@ function dropIdenticalCopies(resources: Resource[]): Map<string, PathLocation[]>
     resources.splice(0, resources.length, ...rest);
   }
   return copies;
+}
+
+/**
+ * Whether two parsed values have the same JSON text (`JSON.stringify(a) === JSON.stringify(b)`:
+ * key order counts, non-finite numbers are null, undefined properties are left out), found
+ * without writing the text: parts shared between two builds of an object are not walked.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const x = typeof a === 'number' && !Number.isFinite(a) ? null : a;
+  const y = typeof b === 'number' && !Number.isFinite(b) ? null : b;
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x) || Array.isArray(y)) {
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameJson(x[i] ?? null, y[i] ?? null)) return false;
+    return true;
+  }
+  const xs = x as Record<string, unknown>;
+  const ys = y as Record<string, unknown>;
+  const kx = Object.keys(xs).filter((k) => xs[k] !== undefined);
+  const ky = Object.keys(ys).filter((k) => ys[k] !== undefined);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    const key = kx[i] as string;
+    if (key !== ky[i] || !sameJson(xs[key], ys[key])) return false;
+  }
+  return true;
 }
 
 function inContext(node: Node, context: KustomizeContext): Node {

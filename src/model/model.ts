@@ -94,7 +94,27 @@ export interface SuppressionReview {
 
 /** Resources of a kind, optionally restricted to API groups (`networking.k8s.io`, `security.istio.io`, …). */
 export function resourcesOf(model: Model, kind: string, groups?: readonly string[]): Resource[] {
-  return model.resources.filter((r) => r.kind === kind && (!groups || groups.includes(r.group)));
+  const ofKind = kindIndex(model.resources).get(kind) ?? [];
+  return ofKind.filter((r) => !groups || groups.includes(r.group));
+}
+
+/** Resources by kind, in model order, made on first use: analyses ask for a kind again and again. */
+const byKind = new WeakMap<readonly Resource[], { size: number; kinds: Map<string, Resource[]> }>();
+
+function kindIndex(resources: readonly Resource[]): Map<string, Resource[]> {
+  let index = byKind.get(resources);
+  // The list is complete once the model is built; one still growing is indexed again.
+  if (!index || index.size !== resources.length) {
+    const kinds = new Map<string, Resource[]>();
+    for (const r of resources) {
+      const list = kinds.get(r.kind);
+      if (list) list.push(r);
+      else kinds.set(r.kind, [r]);
+    }
+    index = { size: resources.length, kinds };
+    byKind.set(resources, index);
+  }
+  return index.kinds;
 }
 
 /** What is known of a namespace; one the repository never mentions has only its name label. */

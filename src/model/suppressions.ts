@@ -6,13 +6,15 @@ import type { Suppression } from './model.js';
 /** The annotation prefix that silences a rule for one Kubernetes object. */
 export const IGNORE_ANNOTATION = 'ignore-check.nsl-lint.io/';
 
-/** Comment directives of every file that takes `#` comments, then the objects' annotations. */
-export function collectSuppressions(files: readonly SourceFile[], resources: readonly Resource[]): Suppression[] {
+/**
+ * The comment directives of one file (`text` is its content), if it takes `#` comments. The
+ * model lists every file's directives in path order, then the objects' annotations.
+ */
+export function fileSuppressions(file: Pick<SourceFile, 'path' | 'kind'>, text: string): Suppression[] {
   const out: Suppression[] = [];
-  for (const file of files) {
-    const syntax = commentSyntax(file);
-    if (!syntax) continue;
-    for (const d of scanDirectives(file.text, syntax)) {
+  const syntax = commentSyntax(file);
+  if (syntax) {
+    for (const d of scanDirectives(text, syntax)) {
       out.push({
         at: { file: file.path, span: d.span },
         form: d.form ? `nsl-lint-${d.form}` : d.text.split(/\s/, 1)[0] || 'nsl-lint-disable',
@@ -23,6 +25,12 @@ export function collectSuppressions(files: readonly SourceFile[], resources: rea
       });
     }
   }
+  return out;
+}
+
+/** The objects' suppression annotations, in object order. */
+export function annotationSuppressions(resources: readonly Resource[]): Suppression[] {
+  const out: Suppression[] = [];
   // One source object can stand for several (once per kustomize build that reaches it): its
   // annotations are one suppression each.
   const seen = new Set<string>();
@@ -53,7 +61,7 @@ export function collectSuppressions(files: readonly SourceFile[], resources: rea
 }
 
 /** How a discovered file writes comments; JSON has none. */
-function commentSyntax(file: SourceFile): CommentSyntax | undefined {
+function commentSyntax(file: Pick<SourceFile, 'path' | 'kind'>): CommentSyntax | undefined {
   switch (file.kind) {
     case 'manifest':
       return file.path.toLowerCase().endsWith('.json') ? undefined : 'yaml';

@@ -94,12 +94,43 @@ const TOLERANT_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: CORE_TYPES, ex
  * - a tag on an empty document just before `---` or `...`, which js-yaml drops.
  */
 function needsPositionalParser(text: string): boolean {
-  return (
-    hasAnchor(text) ||
-    (text.includes('%') && /^%/m.test(text)) ||
-    (text.includes('---') && /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text)) ||
-    (text.includes('!') && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text))
-  );
+  return hasAnchor(text) || (text.includes('%') && /^%/m.test(text)) || collectionOnMarker(text) || tagBeforeMarker(text);
+}
+
+/** `^(?:---[ \t]+)?!…` (multiline): a tag alone before `---` or `...`, tried only on lines that hold a `!`. */
+const TAG_BEFORE_MARKER = /(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/my;
+
+function tagBeforeMarker(text: string): boolean {
+  let lineStart = 0;
+  let tried = -1;
+  let scanned = 0;
+  for (let k = text.indexOf('!'); k !== -1; k = text.indexOf('!', k + 1)) {
+    // The last line break since the previous `!` (each character is looked at once).
+    for (let j = k; j > scanned; j--) {
+      if (isLineBreak(text.charCodeAt(j - 1))) {
+        lineStart = j;
+        break;
+      }
+    }
+    scanned = k;
+    if (lineStart === tried) continue;
+    tried = lineStart;
+    TAG_BEFORE_MARKER.lastIndex = lineStart;
+    if (TAG_BEFORE_MARKER.test(text)) return true;
+  }
+  return false;
+}
+
+/** `^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))` (multiline), tried only where `---` starts a line. */
+const COLLECTION_ON_MARKER = /---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/my;
+
+function collectionOnMarker(text: string): boolean {
+  for (let i = text.indexOf('---'); i !== -1; i = text.indexOf('---', i + 1)) {
+    if (i > 0 && !isLineBreak(text.charCodeAt(i - 1))) continue;
+    COLLECTION_ON_MARKER.lastIndex = i;
+    if (COLLECTION_ON_MARKER.test(text)) return true;
+  }
+  return false;
 }
 
 /** An anchor (`&name`) where a node may begin: at a line start or after a blank or `[{,:-`. */
@@ -122,27 +153,59 @@ function hasAnchor(text: string): boolean {
  * quoted or block scalar (CEL rules and descriptions of large CRDs): a match that lies
  * inside a scalar js-yaml read is such text, and only the others send a text to the
  * positional parser.
- */
-// One pass over the text: null keys, empty keys, closed collections, flow sequences after `{` or `,`.
-const KEY_SPELLINGS = /(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)|^[ \t-]*:(?=[ \t\r\n]|$)|[{,\]}][ \t]*:(?=[ \t\r\n]|$)|[{,]\s*\[/gm;
-
-/**
+ *
  * Where the text spells something that may be one of those keys: [start, end) offsets, by
- * start, counted as js-yaml counts them (after a byte-order mark, which it drops).
+ * start, counted as js-yaml counts them (after a byte-order mark, which it drops). The text
+ * is visited at its colons, `[` and `?` only (found by `indexOf`, far cheaper than a regular
+ * expression tried at every character of large CRD bundles); the spellings, as expressions
+ * with JavaScript's multiline `^`/`$` (the unit test holds the scan to them):
+ * - `(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)` a null key;
+ * - `^[ \t-]*:(?=[ \t\r\n]|$)` an empty key, first on its line after sequence dashes;
+ * - `[{,\]}][ \t]*:(?=[ \t\r\n]|$)` a collection closed (or a flow entry empty) before a colon;
+ * - `[{,]\s*\[` a flow sequence where a flow mapping expects a key;
+ * - `\?(?=[ \t\r\n]|$)` an explicit key, first on its line (after dashes) or after `{`, `,` or `[`.
+ * They cannot overlap, so each is found from its last character.
  */
-function keySpellings(text: string): [number, number][] {
+export function keySpellings(text: string): [number, number][] {
   const found: [number, number][] = [];
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (const m of text.matchAll(KEY_SPELLINGS)) found.push([m.index - bom, m.index - bom + m[0].length]);
+  for (let c = text.indexOf(':'); c !== -1; c = text.indexOf(':', c + 1)) {
+    if (c + 1 < text.length && !isBlankOrBreak(text.charCodeAt(c + 1))) continue;
+    let i = c - 1;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    const ch = i >= 0 ? text.charCodeAt(i) : -1;
+    let start = -1;
+    if (ch === 0x7e /* ~ */ || ch === 0x2c /* , */ || ch === 0x7b /* { */ || ch === 0x7d /* } */ || ch === 0x5d /* ] */) start = i;
+    else if (i >= 3 && (text.startsWith('null', i - 3) || text.startsWith('Null', i - 3) || text.startsWith('NULL', i - 3))) start = i - 3;
+    else {
+      while (i >= 0 && (isBlank(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2d)) i--;
+      if (i < 0 || isLineBreak(text.charCodeAt(i))) start = i + 1;
+    }
+    if (start >= 0) found.push([start - bom, c + 1 - bom]);
+  }
+  for (let b = text.indexOf('['); b !== -1; b = text.indexOf('[', b + 1)) {
+    let i = b - 1;
+    while (i >= 0 && WHITESPACE.test(text[i] as string)) i--;
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b || ch === 0x2c) found.push([i - bom, b + 1 - bom]);
+  }
   // `? ` where a key may begin: first on its line (after sequence dashes), or after `{`, `,` or `[`.
-  for (const m of text.matchAll(/\?(?=[ \t\r\n]|$)/g)) {
-    const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+  for (let q = text.indexOf('?'); q !== -1; q = text.indexOf('?', q + 1)) {
+    const next = text.charCodeAt(q + 1);
+    if (q + 1 < text.length && next !== 0x20 && next !== 0x09 && next !== 0x0d && next !== 0x0a) continue;
+    const before = text.slice(text.lastIndexOf('\n', q) + 1, q);
     const key = /^[ \t]*(?:-[ \t]+)*$|[{,[][ \t]*$/.exec(before);
-    if (key) found.push([m.index - before.length + key.index - bom, m.index + 1 - bom]);
+    if (key) found.push([q - before.length + key.index - bom, q + 1 - bom]);
   }
   for (const [start, end] of longKeys(text)) found.push([start - bom, end - bom]);
   return found.sort((a, b) => a[0] - b[0]);
 }
+
+const WHITESPACE = /\s/;
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
+/** Where JavaScript's multiline `^` and `$` see a line end. */
+const isLineBreak = (c: number): boolean => c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
+const isBlankOrBreak = (c: number): boolean => isBlank(c) || isLineBreak(c);
 
 /**
  * Marks the spellings that lie wholly inside a scalar, as js-yaml reports its nodes: a
@@ -181,6 +244,12 @@ function scalarCover(spellings: [number, number][]): { listener: jsyaml.LoadOpti
 function longKeys(text: string): [number, number][] {
   const out: [number, number][] = [];
   for (let start = 0; start < text.length;) {
+    // A line break among the next 1025 characters: every line up to it is short.
+    const shortUpTo = text.lastIndexOf('\n', start + 1024);
+    if (shortUpTo >= start) {
+      start = shortUpTo + 1;
+      continue;
+    }
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const m = end - start > 1024 ? /^(?:[^:\n]|:(?=[^\s])){1025,}:(?=[ \t]|$)/.exec(text.slice(start, end)) : null;
@@ -191,8 +260,19 @@ function longKeys(text: string): [number, number][] {
   return out;
 }
 
-/** A flow mapping that may be a key: js-yaml's values are then searched for `[object Object]`. */
-const FLOW_MAP_KEY = /[{,]\s*\{/;
+/**
+ * A flow mapping that may be a key (`[{,]\s*\{`: a `{` whose last non-blank predecessor is
+ * `{` or `,`): js-yaml's values are then searched for `[object Object]`.
+ */
+function mayHaveFlowMapKey(text: string): boolean {
+  for (let b = text.indexOf('{'); b !== -1; b = text.indexOf('{', b + 1)) {
+    let i = b - 1;
+    while (i >= 0 && WHITESPACE.test(text[i] as string)) i--;
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b || ch === 0x2c) return true;
+  }
+  return false;
+}
 
 /** Whether some mapping in the values has a key that was a mapping (`[object Object]`). */
 function hasMappingKey(values: unknown[]): boolean {
@@ -216,11 +296,27 @@ function hasMappingKey(values: unknown[]): boolean {
 /**
  * Characters outside YAML's printable set (1.2, 5.1): C0 and C1 controls other than tab and
  * line breaks, unpaired surrogates, U+FFFE and U+FFFF. js-yaml and go-yaml refuse them;
- * the positional parser would not, so the stream is checked once for both.
+ * the positional parser would not, so the stream is checked once for both. One pass finds
+ * every candidate (a surrogate pair is printable, and skipped whole).
  */
-const NON_PRINTABLE =
-  // eslint-disable-next-line no-control-regex -- the control characters are what this finds
-  /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- the control characters are what this finds
+const MAYBE_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uD800-\uDFFF\uFFFE\uFFFF]/g;
+
+/** Where the first non-printable character is, or -1. */
+export function nonPrintableAt(text: string): number {
+  MAYBE_NON_PRINTABLE.lastIndex = 0;
+  for (let m = MAYBE_NON_PRINTABLE.exec(text); m; m = MAYBE_NON_PRINTABLE.exec(text)) {
+    const at = m.index;
+    const c = text.charCodeAt(at);
+    const next = text.charCodeAt(at + 1);
+    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      MAYBE_NON_PRINTABLE.lastIndex = at + 2;
+      continue;
+    }
+    return at;
+  }
+  return -1;
+}
 const MAX_ALIASES = 100;
 
 /**
@@ -257,10 +353,8 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
 }
 
 export function parseYamlStream(text: string): StreamResult {
-  const bad = NON_PRINTABLE.exec(text);
-  if (bad) {
-    // The match may start with the character before a lone low surrogate.
-    const at = bad.index + (bad[0].length > 1 ? 1 : 0);
+  const at = nonPrintableAt(text);
+  if (at !== -1) {
     const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
     const pos = offsetPosition(text, at);
     return {
@@ -302,7 +396,7 @@ export function readFast(text: string): { docs: unknown[] } | { error: unknown }
     return cover ? undefined : { error };
   }
   if (cover && !cover.allInside()) return undefined;
-  if (FLOW_MAP_KEY.test(text) && hasMappingKey(docs)) return undefined;
+  if (mayHaveFlowMapKey(text) && hasMappingKey(docs)) return undefined;
   return { docs };
 }
 
@@ -310,7 +404,7 @@ function parseWithPositions(text: string): StreamResult {
   const deep = tooDeep(text);
   if (deep) return { ok: false, docs: [], errors: [deep] };
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { ...POSITIONAL_OPTIONS, lineCounter, prettyErrors: false });
+  const documents = withoutStacks(() => parseAllDocuments(text, { ...POSITIONAL_OPTIONS, lineCounter, prettyErrors: false }));
   const list = Array.isArray(documents) ? documents : [];
   const docs: unknown[] = [];
   const errors: ParseFailure[] = [];
@@ -339,6 +433,20 @@ function parseWithPositions(text: string): StreamResult {
     }
   }
   return errors.length ? { ok: false, docs, errors } : { ok: true, docs };
+}
+
+/**
+ * The positional parser makes an error object for every problem of a text that is not YAML
+ * (templates fail on each line); their stack traces, never read, cost more than the parse.
+ */
+function withoutStacks<T>(parse: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parse();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** A parse failure for brackets nested too deeply, at the first one past the limit. */
