@@ -60,3 +60,62 @@ spec:
   }
   return docs.join('---\n');
 }
+
+export interface MapTiming {
+  workloads: number;
+  policies: number;
+  /** CPU time until the first line: pod classes, each class's sides, its address ranges. */
+  firstLineMs: number;
+  /** CPU time for every line after that (pairs resolved per destination's named ports). */
+  linesMs: number;
+  lines: number;
+  /** Bytes of the text format. */
+  textBytes: number;
+}
+
+/**
+ * The map of `denseCluster(n)` in process, loaded through the real loader: CPU time to the
+ * first line (the computation over classes, which should grow with workloads and
+ * policies) apart from the time to produce and spell every line (which grows with the
+ * output: every pair that may connect is a line).
+ */
+export async function mapInProcess(n: number): Promise<MapTiming> {
+  const { defaultConfig } = await import('../src/core/config.js');
+  const { loadModel } = await import('../src/model/load.js');
+  const { NetpolAnalysis } = await import('../src/analysis/netpol.js');
+  const { connectivityLines, connectivityRowStream } = await import('../src/analysis/connectivity.js');
+  const { connectivityReportChunks } = await import('../src/report/connectivity.js');
+  const model = loadModel(
+    '/bench',
+    [{ path: 'cluster.yaml', abs: '/bench/cluster.yaml', kind: 'manifest', text: denseCluster(n) }],
+    defaultConfig(),
+  );
+  const cpu = (since?: NodeJS.CpuUsage): number => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1000;
+  };
+  const start = process.cpuUsage();
+  const a = new NetpolAnalysis(model);
+  const lines = connectivityLines(a);
+  const first = lines.next();
+  const firstLineMs = cpu(start);
+  const afterFirst = process.cpuUsage();
+  let count = 0;
+  let textBytes = 0;
+  const all = (function* () {
+    if (!first.done) yield first.value;
+    yield* lines;
+  })();
+  for (const piece of connectivityReportChunks(connectivityRowStream(all), 'text')) {
+    count++;
+    textBytes += Buffer.byteLength(piece);
+  }
+  return {
+    workloads: model.workloads.length,
+    policies: a.policies.length,
+    firstLineMs,
+    linesMs: cpu(afterFirst),
+    lines: count,
+    textBytes,
+  };
+}

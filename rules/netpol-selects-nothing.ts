@@ -12,6 +12,8 @@ export default defineRule({
   tags: ['kubernetes', 'network-policy'],
   *check({ model, netpol }) {
     const a = netpol;
+    // Whether a namespace's pods carry template markup, asked once per namespace.
+    const templated = new Map<string, boolean>();
     for (const policy of a.policies) {
       if (policy.namespace === undefined || policy.pods.all || !policy.selectorNode) continue;
       // Pods the repository does not show (operator resources, remote bases, templates) may be the ones it selects.
@@ -19,7 +21,9 @@ export default defineRule({
       const pods = a.podsIn(policy.namespace);
       if (pods.length === 0) continue;
       // A `{{ }}` label value is decided when a template is rendered: unknown, never a mismatch.
-      if (hasTemplateMarkup(policy.selectorNode.value) || pods.some((pod) => hasTemplateMarkup(pod.labels))) continue;
+      let podsTemplated = templated.get(policy.namespace);
+      if (podsTemplated === undefined) templated.set(policy.namespace, (podsTemplated = pods.some((p) => hasTemplateMarkup(p.labels))));
+      if (podsTemplated || hasTemplateMarkup(policy.selectorNode.value)) continue;
       // `unknown` (a selector nsl-lint cannot judge) counts as a possible match.
       if (pods.some((pod) => a.selectsIgnoringHostNetwork(policy, pod) !== false)) continue;
       yield {

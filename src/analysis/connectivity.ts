@@ -4,9 +4,22 @@ import type { AssertionEndpoint, ConnectivityAssertion } from '../core/config.js
 import type { ConnectivityChangeRow, ConnectivityRow, MapNode } from '../core/connectivity.js';
 import type { Location } from '../core/location.js';
 import { ConnSet } from './netpol-ports.js';
+import {
+  Bitset,
+  FormulaTable,
+  candidateSet,
+  PodClasses,
+  formulaAt,
+  ipSideOf,
+  sideOf,
+  sideReaches,
+  type PodClass,
+  type PortFormula,
+  type Side,
+} from './netpol-classes.js';
 import { edgeRoutes, targetPorts, workloadsSelectedBy } from './services.js';
 import type { Bounds, Decision, Endpoint, Explanation, NetpolAnalysis, PodEndpoint } from './netpol.js';
-import type { Direction, Peer, Policy } from './netpol-types.js';
+import type { Direction, Policy } from './netpol-types.js';
 
 /**
  * The connectivity map: for every (source, destination) pair the connections the policies
@@ -84,137 +97,392 @@ function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; 
   return { groups, ids };
 }
 
+/** The map in its order; see `connectivityLines`. */
 export function computeConnectivity(a: NetpolAnalysis): ConnectionLine[] {
+  return [...connectivityLines(a)];
+}
+
+type IpLine = { range: IpRange; conns: ConnSet };
+
+/** Adjacent ranges of one family with equal connections as one; ranges with none left out. */
+function* mergeRuns(atoms: Iterable<IpLine>): Generator<IpLine> {
+  let run: IpLine | undefined;
+  for (const atom of atoms) {
+    if (run && run.range.family === atom.range.family && run.conns.equals(atom.conns))
+      run = { range: { ...run.range, end: atom.range.end }, conns: run.conns };
+    else {
+      if (run && !run.conns.isEmpty) yield run;
+      run = atom;
+    }
+  }
+  if (run && !run.conns.isEmpty) yield run;
+}
+
+/**
+ * The map's lines, sorted (address ranges first, then workloads by name; per source, its
+ * destinations the same way), produced one at a time: a map of thousands of workloads has
+ * millions of lines, computed from pod classes (netpol-classes.ts) as they are written.
+ */
+export function* connectivityLines(a: NetpolAnalysis): Generator<ConnectionLine> {
   const { groups, ids } = groupByOwner(a);
   const endpointOf = (p: PodEndpoint): WorkloadEndpoint => ids.get(p) as WorkloadEndpoint;
-  const all = [...ids.keys()];
-  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
-  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
-  const cuts = cidrsOf(a);
-  const families: Family[] = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
+  const members = new Map<WorkloadEndpoint, PodEndpoint[]>();
+  for (const group of groups.values()) members.set(endpointOf(group[0] as PodEndpoint), group);
+  const endpoints = [...members.keys()].sort(compareEndpoints);
+  const pods = [...ids.keys()].filter((p) => !endpointOf(p).hostNetwork);
+  const families: Family[] = cidrsOf(a).some((c) => c.family === 6) ? [4, 6] : [4];
 
-  const peerCache = new Map<Peer, PodEndpoint[]>();
-  const matching = (peer: Peer): PodEndpoint[] => {
-    let hit = peerCache.get(peer);
+  const classes = new PodClasses(a, pods);
+  const table = new FormulaTable();
+  const sides = {
+    Egress: classes.classes.map((c) => sideOf(a, classes, table, c, 'Egress')),
+    Ingress: classes.classes.map((c) => sideOf(a, classes, table, c, 'Ingress')),
+  };
+  const candidates = {
+    Egress: classes.classes.map((c) => candidateSet(a, classes, c, 'Egress')),
+    Ingress: classes.classes.map((c) => candidateSet(a, classes, c, 'Ingress')),
+  };
+  const podPorts = new Map<PodEndpoint, string>();
+  const portsKey = (p: PodEndpoint): string => {
+    let key = podPorts.get(p);
+    if (key === undefined) podPorts.set(p, (key = JSON.stringify(p.ports)));
+    return key;
+  };
+  const engineCache = new Map<string, ConnSet>();
+  /** What `me`'s policies allow in `direction` with `other`, where the rules' order matters. */
+  const engine = (direction: Direction, me: PodEndpoint, mc: number, other: PodEndpoint, oc: number): ConnSet => {
+    const dst = direction === 'Egress' ? other : me;
+    const key = `${direction}${mc},${oc},${portsKey(dst)}`;
+    let hit = engineCache.get(key);
+    if (!hit) engineCache.set(key, (hit = a.allowed(me, direction, other, true).upper));
+    return hit;
+  };
+  /** Per class pair: the connections when no named port is involved, else the two formulas to resolve. */
+  type PairValue = ConnSet | { egress: PortFormula; ingress: PortFormula; byPorts: Map<string, ConnSet> } | 'engine';
+  const formulaPairs = new Map<PortFormula, Map<PortFormula, PairValue>>();
+  const pairValue = (sc: number, dc: number): PairValue => {
+    const es = sides.Egress[sc] as Side;
+    const is = sides.Ingress[dc] as Side;
+    if (es.kind === 'engine' || is.kind === 'engine') return 'engine';
+    const egress = formulaAt(es, table, dc);
+    const ingress = egress && formulaAt(is, table, sc);
+    if (!egress || !ingress) return ConnSet.NONE;
+    let byIngress = formulaPairs.get(egress);
+    if (!byIngress) formulaPairs.set(egress, (byIngress = new Map()));
+    let hit = byIngress.get(ingress);
     if (!hit) {
-      hit = a.podsMatching(peer);
-      peerCache.set(peer, hit);
+      hit =
+        !egress.dependsOnPorts && !ingress.dependsOnPorts ? egress.base.intersect(ingress.base) : { egress, ingress, byPorts: new Map() };
+      byIngress.set(ingress, hit);
     }
     return hit;
   };
-  /** Pods a pod may talk with in a direction; undefined = every pod (not isolated, or a rule for all peers). */
-  const candidates = (pod: PodEndpoint, direction: Direction): Set<PodEndpoint> | undefined => {
-    if (a.isolated(pod, direction) === false) return undefined;
-    const out = new Set<PodEndpoint>();
-    for (const app of a.applicable(pod, direction)) {
-      for (const rule of app.rules.rules) {
-        if (rule.action === 'Deny' || rule.action === 'Log') continue;
-        for (const peer of rule.peers) {
-          const list = matching(peer);
-          if (list === a.pods) return undefined;
-          for (const p of list) out.add(p);
-        }
+  // Rows of pair values per source class, kept while they fit.
+  const rows = new Map<number, (PairValue | undefined)[]>();
+  const rowOf = (sc: number): (PairValue | undefined)[] => {
+    let row = rows.get(sc);
+    if (!row) {
+      if (rows.size * classes.size > 8_000_000) rows.clear();
+      rows.set(sc, (row = new Array<PairValue | undefined>(classes.size)));
+    }
+    return row;
+  };
+  const podPair = (s: PodEndpoint, sc: number, d: PodEndpoint, dc: number, row: (PairValue | undefined)[], ports: string): ConnSet => {
+    let v = row[dc];
+    if (v === undefined) row[dc] = v = pairValue(sc, dc);
+    if (v instanceof ConnSet) return v;
+    if (v === 'engine') {
+      const egress = engine('Egress', s, sc, d, dc);
+      return egress.isEmpty ? egress : egress.intersect(engine('Ingress', d, dc, s, sc));
+    }
+    // Named ports resolve against the destination pod's container ports.
+    let hit = v.byPorts.get(ports);
+    if (!hit) v.byPorts.set(ports, (hit = v.egress.resolve(d.ports).intersect(v.ingress.resolve(d.ports))));
+    return hit;
+  };
+  /** Destination classes a source class may reach at all: both sides must let something through. */
+  const reachable = new Map<number, Bitset>();
+  const reachOf = (sc: number): Bitset => {
+    let set = reachable.get(sc);
+    if (!set) {
+      set = new Bitset(classes.size);
+      const egress = sides.Egress[sc] as Side;
+      const egressCandidates = candidates.Egress[sc];
+      for (let dc = 0; dc < classes.size; dc++) {
+        // The pairs weighed: the destination's ingress candidates when it has them, else the source's egress ones.
+        const ingressCandidates = candidates.Ingress[dc];
+        const weighed = ingressCandidates ? ingressCandidates.has(sc) : !egressCandidates || egressCandidates.has(dc);
+        if (weighed && sideReaches(egress, dc) && sideReaches(sides.Ingress[dc] as Side, sc)) set.add(dc);
       }
+      reachable.set(sc, set);
     }
-    return out;
+    return set;
   };
 
-  /** Connections per (source, destination) endpoint pair, united over the pods of each owner. */
-  const pairs = new Map<WorkloadEndpoint, Map<WorkloadEndpoint, ConnSet>>();
-  const add = (s: WorkloadEndpoint, d: WorkloadEndpoint, conns: ConnSet): void => {
-    const row = pairs.get(s) ?? new Map<WorkloadEndpoint, ConnSet>();
-    pairs.set(s, row);
-    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
-  };
-  const inMap = new Set(pods);
-  const egressTargets = new Map<PodEndpoint, Set<PodEndpoint> | undefined>(pods.map((p) => [p, candidates(p, 'Egress')]));
-  const openSources = pods.filter((p) => egressTargets.get(p) === undefined);
-  const reverse = new Map<PodEndpoint, PodEndpoint[]>();
-  for (const [s, targets] of egressTargets) for (const d of targets ?? []) reverse.set(d, [...(reverse.get(d) ?? []), s]);
-
-  for (const d of pods) {
-    const fromIngress = candidates(d, 'Ingress');
-    const sources = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...(reverse.get(d) ?? [])];
-    const seen = new Set<PodEndpoint>();
-    for (const s of sources) {
-      // Pods of one owner talking among themselves are not shown.
-      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
-      seen.add(s);
-      const egress = a.allowed(s, 'Egress', d, true).upper;
-      if (egress.isEmpty) continue;
-      const conns = egress.intersect(a.allowed(d, 'Ingress', s, true).upper);
-      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
-    }
-  }
   // Host-network pods: no policy of theirs applies, so their side allows everything. The
   // other side's policies may see them as the pod (plugins that tell them apart) or as the
   // node's address (most plugins; any ipBlock may hold it): either reading may connect.
+  const hostPairs = new Map<WorkloadEndpoint, Map<WorkloadEndpoint, ConnSet>>();
+  const addHost = (s: WorkloadEndpoint, d: WorkloadEndpoint, conns: ConnSet): void => {
+    const row = hostPairs.get(s) ?? new Map<WorkloadEndpoint, ConnSet>();
+    hostPairs.set(s, row);
+    row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
+  };
   const nodeAddress: Endpoint = { kind: 'dns-address' };
   const reach = (pod: PodEndpoint, direction: Direction, host: PodEndpoint): ConnSet =>
     a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
-  for (const h of hostEndpoints) {
-    const hosts = groups.get(h.id.replace(/\[hostNetwork\]$/, '')) ?? [];
-    for (const others of groups.values()) {
-      const o = endpointOf(others[0] as PodEndpoint);
+  for (const h of endpoints) {
+    if (!h.hostNetwork) continue;
+    const hosts = members.get(h) as PodEndpoint[];
+    for (const o of endpoints) {
       if (o === h) continue;
       if (o.hostNetwork) {
-        add(h, o, ConnSet.ALL);
+        addHost(h, o, ConnSet.ALL);
         continue;
       }
       let inbound = ConnSet.NONE;
       let outbound = ConnSet.NONE;
       for (const hp of hosts)
-        for (const op of others) {
+        for (const op of members.get(o) as PodEndpoint[]) {
           inbound = inbound.union(reach(op, 'Ingress', hp));
           outbound = outbound.union(reach(op, 'Egress', hp));
         }
-      if (!inbound.isEmpty) add(h, o, inbound);
-      if (!outbound.isEmpty) add(o, h, outbound);
+      if (!inbound.isEmpty) addHost(h, o, inbound);
+      if (!outbound.isEmpty) addHost(o, h, outbound);
     }
   }
-  const lines: ConnectionLine[] = [];
-  for (const [s, row] of pairs) for (const [d, connections] of row) lines.push({ source: s, destination: d, connections });
 
+  // Address ranges: only the address blocks of a workload's own policies split its ranges.
   const whole = (family: Family): IpRange => ({ family, start: 0n, end: familyMax(family) });
-  for (const [, group] of groups) {
-    const me = endpointOf(group[0] as PodEndpoint);
-    for (const direction of ['Ingress', 'Egress'] as const) {
-      const push = (range: IpRange, conns: ConnSet): void => {
-        if (conns.isEmpty) return;
-        const ip: MapEndpoint = { kind: 'ip', id: rangeId(range), range };
-        lines.push(
-          direction === 'Ingress'
-            ? { source: ip, destination: me, connections: conns }
-            : { source: me, destination: ip, connections: conns },
-        );
+  const ipSides = { Egress: new Map<number, ReturnType<typeof ipSideOf>>(), Ingress: new Map<number, ReturnType<typeof ipSideOf>>() };
+  const ipSide = (c: number, direction: Direction): ReturnType<typeof ipSideOf> => {
+    const known = ipSides[direction];
+    if (!known.has(c)) known.set(c, ipSideOf(a, table, classes.classes[c] as PodClass, direction, families));
+    return known.get(c);
+  };
+  const ipLines = (me: WorkloadEndpoint, direction: Direction): Iterable<IpLine> => {
+    if (me.hostNetwork) return families.map((f) => ({ range: whole(f), conns: ConnSet.ALL }));
+    const group = members.get(me) as PodEndpoint[];
+    const cls = classes.classOf(group[0] as PodEndpoint).index;
+    const fast = group.every((p) => classes.classOf(p).index === cls) ? ipSide(cls, direction) : undefined;
+    if (fast) {
+      // Towards an address no named port resolves; from one, the pod's own ports do.
+      const conns = (i: number): ConnSet => {
+        const f = fast.formulas[i];
+        if (!f) return ConnSet.NONE;
+        if (direction === 'Egress') return f.base;
+        let out = ConnSet.NONE;
+        for (const pod of group) out = out.union(table.resolve(f, pod.ports, portsKey(pod)));
+        return out;
       };
-      if (me.hostNetwork) {
-        for (const f of families) push(whole(f), ConnSet.ALL);
-        continue;
-      }
-      let run: { range: IpRange; conns: ConnSet } | undefined;
-      // Only the address blocks of this owner's own policies split its ranges.
-      const local: IpRange[] = [];
-      for (const pod of group) {
-        for (const app of a.applicable(pod, direction)) {
-          for (const rule of [...app.rules.rules, ...app.rules.denies])
-            for (const peer of rule.peers) if (peer.kind === 'cidr') local.push(peer.range, ...peer.except);
+      let i = 0;
+      const next = (): IteratorResult<IpLine> => {
+        while (i < fast.atoms.length) {
+          const range = fast.atoms[i] as IpRange;
+          const c = conns(i++);
+          let end = range.end;
+          while (i < fast.atoms.length && (fast.atoms[i] as IpRange).family === range.family && conns(i).equals(c))
+            end = (fast.atoms[i++] as IpRange).end;
+          if (!c.isEmpty) return { done: false, value: { range: end === range.end ? range : { ...range, end }, conns: c } };
         }
-      }
-      for (const atom of partition(local, families)) {
+        return { done: true, value: undefined };
+      };
+      return { [Symbol.iterator]: () => ({ next }) };
+    }
+    const local: IpRange[] = [];
+    for (const pod of group)
+      for (const app of a.applicable(pod, direction))
+        for (const rule of [...app.rules.rules, ...app.rules.denies])
+          for (const peer of rule.peers) if (peer.kind === 'cidr') local.push(peer.range, ...peer.except);
+    return mergeRuns(
+      partition(local, families).map((atom) => {
         let conns = ConnSet.NONE;
         for (const pod of group) conns = conns.union(a.allowed(pod, direction, { kind: 'ip', range: atom }, true).upper);
-        if (run && run.range.family === atom.family && run.conns.equals(conns)) run.range = { ...run.range, end: atom.end };
-        else {
-          if (run) push(run.range, run.conns);
-          run = { range: atom, conns };
-        }
+        return { range: atom, conns };
+      }),
+    );
+  };
+  const ipEndpoints = { 4: new Map<bigint, Map<bigint, MapEndpoint>>(), 6: new Map<bigint, Map<bigint, MapEndpoint>>() };
+  const ipEndpoint = (range: IpRange): MapEndpoint => {
+    const byStart = ipEndpoints[range.family];
+    let byEnd = byStart.get(range.start);
+    if (!byEnd) byStart.set(range.start, (byEnd = new Map()));
+    let e = byEnd.get(range.end);
+    if (!e) byEnd.set(range.end, (e = { kind: 'ip', id: rangeId(range), range }));
+    return e;
+  };
+
+  // Lines from address ranges: by range start, then destination, across every workload.
+  type Head = { line: IpLine; rank: number; rest: Iterator<IpLine> };
+  const before = (x: Head, y: Head): boolean => {
+    const r = x.line.range;
+    const q = y.line.range;
+    if (r.family !== q.family) return r.family < q.family;
+    if (r.start !== q.start) return r.start < q.start;
+    return x.rank < y.rank;
+  };
+  const heap = new MinHeap(before);
+  endpoints.forEach((e, rank) => {
+    const rest = ipLines(e, 'Ingress')[Symbol.iterator]();
+    const first = rest.next();
+    if (!first.done) heap.push({ line: first.value, rank, rest });
+  });
+  for (let top = heap.pop(); top; top = heap.pop()) {
+    yield { source: ipEndpoint(top.line.range), destination: endpoints[top.rank] as WorkloadEndpoint, connections: top.line.conns };
+    const next = top.rest.next();
+    if (!next.done) heap.push({ ...top, line: next.value });
+  }
+
+  // Lines from workloads (and the ingress controller), by name.
+  const controller = ingressControllerLines(a, groups, endpointOf);
+  // Per workload in order: its one class, HOST for host network, MANY for pods of several classes.
+  const HOST = -1;
+  const MANY = -2;
+  const single = Int32Array.from(endpoints, (e) => {
+    if (e.hostNetwork) return HOST;
+    const group = members.get(e) as PodEndpoint[];
+    return group.length === 1 ? classes.classOf(group[0] as PodEndpoint).index : MANY;
+  });
+  const firstPod = endpoints.map((e) => (members.get(e) as PodEndpoint[])[0] as PodEndpoint);
+  const portsOf = firstPod.map(portsKey);
+  /** Pods of several classes on either side: the union over their pairs. */
+  const manyPair = (
+    mine: PodEndpoint[],
+    mineClasses: number[],
+    mineRows: (PairValue | undefined)[][],
+    reachSets: Bitset[],
+    d: WorkloadEndpoint,
+  ): ConnSet => {
+    let conns = ConnSet.NONE;
+    for (let i = 0; i < mine.length; i++)
+      for (const dp of members.get(d) as PodEndpoint[]) {
+        const c = classes.classOf(dp).index;
+        if ((reachSets[i] as Bitset).has(c))
+          conns = conns.union(
+            podPair(mine[i] as PodEndpoint, mineClasses[i] as number, dp, c, mineRows[i] as (PairValue | undefined)[], portsKey(dp)),
+          );
       }
-      if (run) push(run.range, run.conns);
+    return conns;
+  };
+  const hostPositions = endpoints.flatMap((e, j) => (e.hostNetwork ? [j] : []));
+  // How many one-pod workloads each class has: rows are kept for classes of several.
+  const sharing = new Int32Array(classes.size);
+  for (const c of single) if (c >= 0) sharing[c] = (sharing[c] as number) + 1;
+  type Row = { positions: Int32Array; conns: ConnSet[] };
+  const classRows = new Map<number, Row>();
+  let kept = 0;
+  /** The pod-network workloads a source pod of class `sc` connects to (itself included), in order, with what. */
+  const classRow = (sc: number, pod: PodEndpoint): Row => {
+    const known = classRows.get(sc);
+    if (known) return known;
+    const row = rowOf(sc);
+    const reach = reachOf(sc);
+    const positions: number[] = [];
+    const conns: ConnSet[] = [];
+    for (let j = 0; j < endpoints.length; j++) {
+      const dc = single[j] as number;
+      if (dc === HOST || (dc >= 0 && !reach.has(dc))) continue;
+      const c =
+        dc >= 0
+          ? podPair(pod, sc, firstPod[j] as PodEndpoint, dc, row, portsOf[j] as string)
+          : manyPair([pod], [sc], [row], [reach], endpoints[j] as WorkloadEndpoint);
+      if (c === ConnSet.NONE || c.isEmpty) continue;
+      positions.push(j);
+      conns.push(c);
+    }
+    const out = { positions: Int32Array.from(positions), conns };
+    // Kept while the rows stay within tens of millions of entries.
+    if ((sharing[sc] as number) > 1 && kept + conns.length < 30_000_000) {
+      kept += conns.length;
+      classRows.set(sc, out);
+    }
+    return out;
+  };
+  const sources: MapEndpoint[] = [...endpoints];
+  if (controller.length) sources.push((controller[0] as ConnectionLine).source);
+  sources.sort(compareEndpoints);
+  for (const s of sources) {
+    if (s.kind !== 'workload') continue;
+    if (s.id === INGRESS_CONTROLLER_ID && !members.has(s)) {
+      yield* [...controller].sort(compareLines);
+      continue;
+    }
+    for (const l of ipLines(s, 'Egress')) yield { source: s, destination: ipEndpoint(l.range), connections: l.conns };
+    const fromHost = hostPairs.get(s);
+    if (s.hostNetwork) {
+      for (const d of [...(fromHost?.keys() ?? [])].sort(compareEndpoints))
+        yield { source: s, destination: d, connections: fromHost?.get(d) as ConnSet };
+      continue;
+    }
+    const mine = members.get(s) as PodEndpoint[];
+    const mineClasses = mine.map((p) => classes.classOf(p).index);
+    const reachSets = mineClasses.map(reachOf);
+    const mineRows = mineClasses.map(rowOf);
+    if (mine.length === 1) {
+      // The common case, one pod: its class's row, with the host-network workloads (whose
+      // connections are per workload) merged in by position.
+      const row = classRow(mineClasses[0] as number, mine[0] as PodEndpoint);
+      let h = 0;
+      for (let k = 0; k <= row.positions.length; k++) {
+        const j = k < row.positions.length ? (row.positions[k] as number) : endpoints.length;
+        for (; h < hostPositions.length && (hostPositions[h] as number) < j; h++) {
+          const d = endpoints[hostPositions[h] as number] as WorkloadEndpoint;
+          const conns = d === s ? undefined : fromHost?.get(d);
+          if (conns) yield { source: s, destination: d, connections: conns };
+        }
+        const d = endpoints[j];
+        if (d && d !== s) yield { source: s, destination: d, connections: row.conns[k] as ConnSet };
+      }
+      continue;
+    }
+    for (let j = 0; j < endpoints.length; j++) {
+      const d = endpoints[j] as WorkloadEndpoint;
+      if (d === s) continue;
+      if (single[j] === HOST) {
+        const conns = fromHost?.get(d);
+        if (conns) yield { source: s, destination: d, connections: conns };
+        continue;
+      }
+      const conns = manyPair(mine, mineClasses, mineRows, reachSets, d);
+      if (!conns.isEmpty) yield { source: s, destination: d, connections: conns };
     }
   }
-  lines.push(...ingressControllerLines(a, groups, endpointOf));
-  return lines.sort(compareLines);
+}
+
+/** A binary heap on `before`. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly before: (x: T, y: T) => boolean) {}
+  push(x: T): void {
+    const items = this.items;
+    items.push(x);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(items[i] as T, items[parent] as T)) break;
+      [items[i], items[parent]] = [items[parent] as T, items[i] as T];
+      i = parent;
+    }
+  }
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    items[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < items.length && this.before(items[l] as T, items[m] as T)) m = l;
+      if (r < items.length && this.before(items[r] as T, items[m] as T)) m = r;
+      if (m === i) break;
+      [items[i], items[m]] = [items[m] as T, items[i] as T];
+      i = m;
+    }
+    return top;
+  }
 }
 
 /** The ingress controller as the reference analyzer models it: a pod without labels in a namespace of its own. */
@@ -294,6 +562,22 @@ export function connectivityRows(lines: readonly ConnectionLine[]): Connectivity
     connections: l.connections.toMapString(),
     connectionsDetail: l.connections.toJSON(),
   }));
+}
+
+/** The same rows, made as they are read; endpoints and connection sets met again reuse their row form. */
+export function* connectivityRowStream(lines: Iterable<ConnectionLine>): Generator<ConnectivityRow> {
+  const nodes = new WeakMap<MapEndpoint, MapNode>();
+  const node = (e: MapEndpoint): MapNode => {
+    let n = nodes.get(e);
+    if (!n) nodes.set(e, (n = rowEndpoint(e)));
+    return n;
+  };
+  const spelled = new WeakMap<ConnSet, Pick<ConnectivityRow, 'connections' | 'connectionsDetail'>>();
+  for (const l of lines) {
+    let c = spelled.get(l.connections);
+    if (!c) spelled.set(l.connections, (c = { connections: l.connections.toMapString(), connectionsDetail: l.connections.toJSON() }));
+    yield { source: node(l.source), destination: node(l.destination), connections: c.connections, connectionsDetail: c.connectionsDetail };
+  }
 }
 
 export function rowEndpoint(e: MapEndpoint): MapNode {

@@ -2,6 +2,7 @@ import type { Model } from '../model/model.js';
 import { namespaceInfo } from '../model/model.js';
 import { ConnSet } from './netpol-ports.js';
 import { podName, type Bounds, type DnsAddressEndpoint, type Endpoint, type NetpolAnalysis, type PodEndpoint } from './netpol.js';
+import type { PolicyRule } from './netpol-types.js';
 
 /**
  * Where pods send DNS queries. The DNS pods are the workloads labelled like the cluster
@@ -22,6 +23,8 @@ export class DnsAnalysis {
   readonly targets: DnsTargets;
   /** Every endpoint a DNS query may go to: the DNS pods and any address block. */
   readonly endpoints: Endpoint[];
+  /** Whether a rule's peers may reach DNS, per rule (many pods share their policies' rules). */
+  private readonly reaching = new WeakMap<PolicyRule, boolean>();
 
   constructor(
     private readonly model: Model,
@@ -68,12 +71,26 @@ export class DnsAnalysis {
 
   /** Why a pod's egress policies let no UDP 53 through to DNS, in words for the message. */
   explainBlocked(pod: PodEndpoint): string {
+    // Pods alike (same namespace, same policies) get the same reason.
+    const apps = this.netpol.applicable(pod, 'Egress');
+    let reason = this.reasons.get(apps);
+    if (reason === undefined) this.reasons.set(apps, (reason = this.blockedBecause(pod)));
+    return reason;
+  }
+
+  private readonly reasons = new WeakMap<object, string>();
+
+  private blockedBecause(pod: PodEndpoint): string {
     const a = this.netpol;
     const targets = this.targets;
     const endpoints = this.endpoints;
     const apps = a.applicable(pod, 'Egress').filter((x) => x.selected !== false);
     const rules = apps.flatMap((x) => x.rules.rules.filter((r) => r.action !== 'Log').map((rule) => ({ rule, policy: x.policy })));
-    const reachesDns = (rule: (typeof rules)[number]['rule']): boolean => endpoints.some((ep) => a.ruleMatches(rule, ep) !== false);
+    const reachesDns = (rule: PolicyRule): boolean => {
+      let hit = this.reaching.get(rule);
+      if (hit === undefined) this.reaching.set(rule, (hit = endpoints.some((ep) => a.ruleMatches(rule, ep) !== false)));
+      return hit;
+    };
     const dnsPorts = targets.pods[0]?.ports ?? [];
     for (const { rule, policy } of rules) {
       if (rule.action !== 'Allow' || !reachesDns(rule) || rule.ports === 'all') continue;

@@ -5,6 +5,7 @@ import { parseProtocol, type PortSpec } from './netpol-ports.js';
 import { parseLabelSelector } from './selectors.js';
 import {
   MATCH_ALL,
+  MATCH_NONE,
   labelSelectorMatcher,
   type Direction,
   type DirectionRules,
@@ -82,8 +83,7 @@ export function kubernetesPeer(p: Node, namespace: string): Peer {
   const nsNode = p.get('namespaceSelector');
   const podNode = p.get('podSelector');
   // A peer with neither selector is rejected by the API server: it matches nothing here.
-  if (!nsNode && !podNode)
-    return { kind: 'pods', namespaces: { kind: 'own', namespace }, pods: { test: () => false, hints: [], all: false }, node: p };
+  if (!nsNode && !podNode) return { kind: 'pods', namespaces: { kind: 'own', namespace }, pods: MATCH_NONE, node: p };
   return {
     kind: 'pods',
     // No namespaceSelector: the policy's own namespace. Both present: AND.

@@ -24,10 +24,14 @@ export interface Matcher {
   hints: readonly (readonly [string, string])[];
   /** Selects everything. */
   all: boolean;
+  /** Every label key `test` reads (pods differing elsewhere match alike); undefined when not known. */
+  keys?: readonly string[];
+  /** A key every match carries with one of these values (`In` with several): used to index, never to decide. */
+  oneOf?: readonly [string, readonly string[]];
 }
 
-export const MATCH_ALL: Matcher = { test: () => true, hints: [], all: true };
-export const MATCH_NONE: Matcher = { test: () => false, hints: [], all: false };
+export const MATCH_ALL: Matcher = { test: () => true, hints: [], all: true, keys: [] };
+export const MATCH_NONE: Matcher = { test: () => false, hints: [], all: false, keys: [] };
 
 export function labelSelectorMatcher(sel: LabelSelector): Matcher {
   if (sel.isEmpty) return MATCH_ALL;
@@ -35,7 +39,11 @@ export function labelSelectorMatcher(sel: LabelSelector): Matcher {
   const hints = sel.requirements
     .filter((r) => r.operator === 'In' && r.values.length === 1)
     .map((r) => [r.key, r.values[0] as string] as const);
-  return { test: (labels, complete) => matchesPartially(sel, labels, complete), hints, all: false };
+  const keys = [...new Set(sel.requirements.map((r) => r.key))];
+  const matcher: Matcher = { test: (labels, complete) => matchesPartially(sel, labels, complete), hints, all: false, keys };
+  const among = sel.requirements.find((r) => r.operator === 'In' && r.values.length > 1);
+  if (among) matcher.oneOf = [among.key, among.values];
+  return matcher;
 }
 
 /** Which namespaces a selector or peer reaches. */

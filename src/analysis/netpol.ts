@@ -7,6 +7,7 @@ import { CILIUM_GROUPS, parseCiliumPolicies } from './cilium-policy.js';
 import { isAdminPolicy, parseAdminPolicy } from './anp.js';
 import { rangeContains, rangesOverlap, type IpRange } from '../core/ip.js';
 import { parseKubernetesPolicy } from './netpol-kubernetes.js';
+import { classKey, labelKeysRead } from './netpol-class-key.js';
 import { ConnSet, resolvePorts, type NamedPort, type Protocol } from './netpol-ports.js';
 import type { Tri } from './selectors.js';
 import type { Direction, DirectionRules, Labels, NamespaceScope, Peer, Policy, PolicyRule } from './netpol-types.js';
@@ -140,6 +141,13 @@ export class NetpolAnalysis {
     ['Egress', new WeakMap()],
   ]);
 
+  private readonly applicableByClass = new Map<
+    string,
+    { selection: { policy: Policy; selected: Tri }[]; Ingress?: Applicable[]; Egress?: Applicable[] }
+  >();
+  /** Pod label keys any selector reads (undefined: some selector does not say). */
+  private readonly keysRead: ReadonlySet<string> | undefined;
+
   constructor(readonly model: Model) {
     model.resources.forEach((r, index) => {
       if (r.kind === 'NetworkPolicy' && r.group === 'networking.k8s.io') this.policies.push(parseKubernetesPolicy(r, index));
@@ -149,6 +157,7 @@ export class NetpolAnalysis {
         this.policies.push(...parseCiliumPolicies(r, index));
       else if (isAdminPolicy(r)) this.policies.push(parseAdminPolicy(r, index));
     });
+    this.keysRead = labelKeysRead(this.policies);
     for (const p of this.policies) {
       let bucket = this.clusterwide;
       if (p.namespace !== undefined) {
@@ -156,13 +165,16 @@ export class NetpolAnalysis {
         this.namespaced.set(p.namespace, bucket);
       }
       bucket.all.push(p);
+      // Indexed under a label every pod it selects carries (one of several values: under each; a pod has one).
       const hint = p.pods.hints[0];
-      if (hint) {
-        const key = hintKey(hint[0], hint[1]);
-        const list = bucket.byHint.get(key) ?? [];
+      const [key, values] = hint ? [hint[0], [hint[1]]] : (p.pods.oneOf ?? ['', []]);
+      const keys = values.map((v) => hintKey(key, v));
+      for (const k of new Set(keys)) {
+        const list = bucket.byHint.get(k) ?? [];
         list.push(p);
-        bucket.byHint.set(key, list);
-      } else bucket.rest.push(p);
+        bucket.byHint.set(k, list);
+      }
+      if (keys.length === 0) bucket.rest.push(p);
     }
     for (const w of model.workloads) {
       const pod: PodEndpoint = {
@@ -257,25 +269,48 @@ export class NetpolAnalysis {
     const cache = this.applicableCache.get(direction) as WeakMap<PodEndpoint, Applicable[]>;
     const hit = cache.get(pod);
     if (hit) return hit;
-    const out: Applicable[] = [];
-    if (!pod.hostNetwork) {
-      for (const policy of this.candidates(pod)) {
-        const rules = policy[direction];
-        if (!rules) continue;
-        const selected = this.selects(policy, pod);
-        if (selected !== false) out.push({ policy, selected, rules });
-      }
+    // Pods no selector tells apart (same namespace, same labels where selectors look) share the answer.
+    const key = pod.standInFor ? undefined : classKey(pod, this.keysRead);
+    let shared = key !== undefined ? this.applicableByClass.get(key) : undefined;
+    if (!shared) {
+      shared = { selection: this.selection(pod) };
+      if (key !== undefined) this.applicableByClass.set(key, shared);
     }
-    out.sort((a, b) => a.policy.order - b.policy.order || a.policy.index - b.policy.index);
+    let out = shared[direction];
+    if (!out) {
+      out = [];
+      for (const { policy, selected } of shared.selection) {
+        const rules = policy[direction];
+        if (rules) out.push({ policy, selected, rules });
+      }
+      shared[direction] = out;
+    }
     cache.set(pod, out);
     return out;
   }
 
+  /** The policies that (may) select the pod, in evaluation order. */
+  private selection(pod: PodEndpoint): { policy: Policy; selected: Tri }[] {
+    const out: { policy: Policy; selected: Tri }[] = [];
+    if (pod.hostNetwork) return out;
+    for (const policy of this.candidates(pod)) {
+      const selected = this.selects(policy, pod);
+      if (selected !== false) out.push({ policy, selected });
+    }
+    return out.sort((a, b) => a.policy.order - b.policy.order || a.policy.index - b.policy.index);
+  }
+
   isolated(pod: PodEndpoint, direction: Direction): Tri {
-    let result: Tri = false;
-    for (const a of this.applicable(pod, direction)) if (a.rules.isolates) result = triOr(result, a.selected);
+    const apps = this.applicable(pod, direction);
+    let result = this.isolatedCache.get(apps);
+    if (result !== undefined) return result;
+    result = false;
+    for (const a of apps) if (a.rules.isolates) result = triOr(result, a.selected);
+    this.isolatedCache.set(apps, result);
     return result;
   }
+
+  private readonly isolatedCache = new WeakMap<Applicable[], Tri>();
 
   peerMatches(peer: Peer, ep: Endpoint): Tri {
     switch (peer.kind) {
@@ -326,6 +361,29 @@ export class NetpolAnalysis {
     if (apps.length === 0) return { lower: ConnSet.ALL, upper: ConnSet.ALL };
     const dst = direction === 'Ingress' ? pod : other;
     const dstPorts = dst.kind === 'pod' ? dst.ports : [];
+    // The answer depends on the pod only through its policies (shared by pods alike) and its
+    // ports: asked again for another pod of the same kind, it is remembered.
+    let byOther = this.allowedCache.get(apps);
+    if (!byOther) this.allowedCache.set(apps, (byOther = new WeakMap()));
+    let byPorts = byOther.get(other);
+    if (!byPorts) byOther.set(other, (byPorts = new Map()));
+    const key = `${upperOnly ? 'upper' : 'both'}${direction === 'Ingress' ? this.portsKey(pod.ports) : ''}`;
+    const known = byPorts.get(key);
+    if (known) return known;
+    const answer = this.computeAllowed(apps, other, dstPorts, upperOnly);
+    byPorts.set(key, answer);
+    return answer;
+  }
+
+  private readonly allowedCache = new WeakMap<Applicable[], WeakMap<Endpoint, Map<string, Bounds>>>();
+  private readonly portsKeys = new WeakMap<readonly NamedPort[], string>();
+  private portsKey(ports: readonly NamedPort[]): string {
+    let key = this.portsKeys.get(ports);
+    if (key === undefined) this.portsKeys.set(ports, (key = JSON.stringify(ports)));
+    return key;
+  }
+
+  private computeAllowed(apps: Applicable[], other: Endpoint, dstPorts: NamedPort[], upperOnly: boolean): Bounds {
     const sure = apps.filter((a) => a.selected === true);
     const bounds = (list: Applicable[]): Bounds => {
       const upper = this.evaluate(list, other, dstPorts, 'upper');

@@ -7,7 +7,7 @@ import { ConfigError, UsageError } from '../core/errors.js';
 import { SEVERITY_RANK, isActive } from '../core/finding.js';
 import { applyBaseline, baselineText, readBaseline } from '../engine/baseline.js';
 import { connectivityDiff, connectivityExplanation, connectivityMap, lint } from '../engine/lint.js';
-import { connectivityReport, diffReport, explanationReport, type ChangeFormat } from '../report/connectivity.js';
+import { connectivityReportChunks, diffReport, explanationReport, type ChangeFormat } from '../report/connectivity.js';
 import { findRepositoryRoot, toPosixRelative } from '../discover/discover.js';
 import { github } from '../report/github.js';
 import { json } from '../report/json.js';
@@ -86,7 +86,7 @@ function execute(options: CliOptions, io: CliIO): number {
       return EXIT.ok;
     }
     const map = connectivityMap(loadOptions);
-    emit(io, options.outputFile, connectivityReport(map.rows, format));
+    emit(io, options.outputFile, connectivityReportChunks(map.rows, format));
     printNotices(io, map.notices, options.verbose);
     return EXIT.ok;
   }
@@ -157,10 +157,27 @@ function keepOnlyFiles(result: { root: string; findings: Finding[]; notices: Not
   result.notices = result.notices.filter((n) => n.file === undefined || wanted.has(n.file));
 }
 
-/** Write a report to the output file (creating its folder) or to standard output. */
-function emit(io: CliIO, outputFile: string | undefined, text: string, what = 'the report'): void {
+/** Pieces of a report gathered into writes of about a megabyte. */
+function* batches(pieces: Iterable<string>): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const p of pieces) {
+    parts.push(p);
+    size += p.length;
+    if (size >= 1 << 20) {
+      yield parts.join('');
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length) yield parts.join('');
+}
+
+/** Write a report (whole, or in pieces as it is made) to the output file (creating its folder) or to standard output. */
+function emit(io: CliIO, outputFile: string | undefined, text: string | Iterable<string>, what = 'the report'): void {
   if (outputFile === undefined) {
-    io.stdout.write(text);
+    if (typeof text === 'string') io.stdout.write(text);
+    else for (const part of batches(text)) io.stdout.write(part);
     return;
   }
   const target = path.resolve(io.cwd, outputFile);
@@ -175,7 +192,19 @@ function emit(io: CliIO, outputFile: string | undefined, text: string, what = 't
   if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw cannot('it is a folder');
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, text);
+    if (typeof text === 'string') fs.writeFileSync(target, text);
+    else {
+      const fd = fs.openSync(target, 'w');
+      try {
+        for (const part of batches(text)) {
+          const bytes = Buffer.from(part);
+          let done = 0;
+          while (done < bytes.length) done += fs.writeSync(fd, bytes, done);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reasons: Record<string, string> = {

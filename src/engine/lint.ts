@@ -16,7 +16,8 @@ import type { Model, RenderedInput } from '../model/model.js';
 import {
   changeRows,
   computeConnectivity,
-  connectivityRows,
+  connectivityLines,
+  connectivityRowStream,
   describeDecision,
   diffConnectivity,
   explainMap,
@@ -101,11 +102,11 @@ export function lint(options: LintOptions): LintResult {
   return { root, findings, notices: [...model.notices, ...context.notices, ...notices], rules, model };
 }
 
-/** The connectivity map of the repository, as rows for a reporter. */
-export function connectivityMap(options: LoadOptions): { rows: ConnectivityRow[]; notices: Notice[] } {
+/** The connectivity map of the repository, as rows for a reporter, computed as they are read (a map may have millions). */
+export function connectivityMap(options: LoadOptions): { rows: Iterable<ConnectivityRow>; notices: Notice[] } {
   const { model } = loadRepository(options);
   const context = new AnalysisContext(model);
-  return { rows: connectivityRows(computeConnectivity(context.netpol)), notices: model.notices };
+  return { rows: connectivityRowStream(connectivityLines(context.netpol)), notices: model.notices };
 }
 
 /** Where the base map of `--diff` comes from: a git revision or a folder. */
@@ -192,13 +193,14 @@ export function connectivityExplanation(options: LoadOptions, pair: string | und
 
 /** Turns located values of the model into `file` and `line`, parsing each file once. */
 function locationLines(model: Model): (at: Location) => { file: string; line: number } | undefined {
-  const texts = new Map(model.files.map((f) => [f.path, f.text]));
+  // Texts are read only for the files asked about.
+  const files = new Map(model.files.map((f) => [f.path, f]));
   const locators = new Map<string, YamlLocator>();
   return (at) => {
     if (!isPathLocation(at)) return { file: at.file, line: at.span.start.line };
     let locator = locators.get(at.file);
     if (!locator) {
-      locator = new YamlLocator(texts.get(at.file) ?? '');
+      locator = new YamlLocator(files.get(at.file)?.text ?? '');
       locators.set(at.file, locator);
     }
     const span = locator.locate(at.doc, at.path, at.part);

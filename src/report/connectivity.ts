@@ -28,6 +28,41 @@ export function connectivityReport(rows: readonly ConnectivityRow[], format: Con
   }
 }
 
+/**
+ * The same report in pieces, so that a map of millions of lines is written as it is
+ * computed: text, csv and json come row by row; the graph formats (mermaid, md, dot) need
+ * every row first and are built whole.
+ */
+export function* connectivityReportChunks(rows: Iterable<ConnectivityRow>, format: ConnectivityFormat): Generator<string> {
+  switch (format) {
+    case 'text': {
+      let host = false;
+      for (const r of rows) {
+        host ||= hasHostNetwork([r]);
+        yield `${textLine(r)}\n`;
+      }
+      if (host) yield `\n${HOST_NETWORK_LEGEND}\n`;
+      return;
+    }
+    case 'csv':
+      yield 'src,dst,conn\n';
+      for (const r of rows) yield `${[r.source.id, r.destination.id, r.connections].map(csvField).join(',')}\n`;
+      return;
+    case 'json': {
+      // What JSON.stringify(…, null, 2) writes, one connection at a time.
+      let first = true;
+      for (const r of rows) {
+        yield `${first ? '{\n  "connections": [\n' : ',\n'}    ${JSON.stringify(jsonLine(r), null, 2).replace(/\n/g, '\n    ')}`;
+        first = false;
+      }
+      yield first ? '{\n  "connections": []\n}\n' : '\n  ]\n}\n';
+      return;
+    }
+    default:
+      yield connectivityReport([...rows], format);
+  }
+}
+
 function textLine(r: ConnectivityRow): string {
   return `${r.source.id} => ${r.destination.id} : ${r.connections}`;
 }
