@@ -6,7 +6,8 @@ import type { SensitivePort } from '../core/config.js';
 import type { Ruleset } from '../model/firewall.js';
 import { tableFamilies, verdictText, type FwChain, type FwRule, type Hook, type Verdict } from '../parse/netfilter.js';
 import { PRIVATE_INTERFACES, ifMatches, interfaceClasses } from './interfaces.js';
-import { D, PacketSet, describePacket, packetBox, universeBox, witness, type Box, type Dim, type Packet } from './packets.js';
+import { BoxIndex } from './box-index.js';
+import { D, PacketSet, boxSubset, describePacket, packetBox, universeBox, witness, type Box, type Dim, type Packet } from './packets.js';
 
 /**
  * The semantics of a host ruleset: first-match evaluation of netfilter chains over exact
@@ -128,6 +129,9 @@ function hookStage(hook: Hook, priority: number): Stage {
 function chainStage(chain: FwChain): Stage {
   return chain.hook === undefined ? 0 : hookStage(chain.hook, chain.priority);
 }
+
+/** A set of at most this many boxes is cheap to keep exact along a chain. */
+const SMALL_SET = 8;
 
 /** Conntrack's state for a packet it has not seen yet. */
 const UNTRACKED_STATE = ctSet(['invalid']);
@@ -301,35 +305,53 @@ export class RulesetAnalysis {
    * and the packet also goes on to the next rule.
    */
   private evalChain(chain: FwChain, input: PacketSet, reach: Map<FwRule, PacketSet>, depth: number, stage: Stage): ChainPass {
-    let remaining = input;
-    let accept = PacketSet.EMPTY;
-    let drop = PacketSet.EMPTY;
-    let ret = PacketSet.EMPTY;
-    let queued = PacketSet.EMPTY;
+    // What is still in the chain is the input minus what earlier rules took (`gone`); both
+    // are indexed so each rule looks only at the boxes its own match meets.
+    const inputIndex = BoxIndex.of(input.boxes);
+    const gone = new BoxIndex<Box>();
+    const goneBoxes: Box[] = [];
+    const take = (set: PacketSet): void => {
+      for (const b of set.boxes) {
+        // A box inside one already taken adds nothing (a rule repeated 10,000 times stays one box).
+        if (gone.query(b).some((g) => boxSubset(b, g))) continue;
+        gone.add(b, b);
+        goneBoxes.push(b);
+      }
+    };
+    // While what is left stays small (one packet, a query), it is also tracked exactly, to stop once all is decided.
+    let left: PacketSet | undefined = input.boxes.length <= SMALL_SET ? input : undefined;
+    const takeLeft = (taken: PacketSet): void => {
+      left = left?.subtract(taken);
+      if (left && left.boxes.length > SMALL_SET) left = undefined;
+    };
+    const accept: PacketSet[] = [];
+    const drop: PacketSet[] = [];
+    const ret: PacketSet[] = [];
+    const queued: PacketSet[] = [];
     const decided: ChainPass['decided'] = [];
     for (const rule of chain.rules) {
-      if (remaining.isEmpty) break;
+      if (left?.isEmpty) break;
       const m = this.match(rule, stage);
-      const hit = remaining.intersect(m);
+      const hit = PacketSet.meet(m, inputIndex).subtract(PacketSet.of(m.boxes.flatMap((mb) => gone.query(mb))));
       if (hit.isEmpty) continue;
       reach.set(rule, (reach.get(rule) ?? PacketSet.EMPTY).union(hit));
       const certain = this.certain(rule);
       const v = rule.verdict;
       switch (v.kind) {
         case 'accept':
-          accept = accept.union(hit);
+          accept.push(hit);
           decided.push(rule);
           break;
         case 'drop':
         case 'reject':
-          drop = drop.union(hit);
+          drop.push(hit);
           decided.push(rule);
           break;
         case 'return':
-          ret = ret.union(hit);
+          ret.push(hit);
           break;
         case 'queue':
-          queued = queued.union(hit);
+          queued.push(hit);
           break;
         case 'continue':
           continue;
@@ -338,22 +360,35 @@ export class RulesetAnalysis {
           const target = this.target(chain, v.chain);
           if (!target || depth > 32) continue;
           const sub = this.evalChain(target, hit, reach, depth + 1, stage);
-          accept = accept.union(sub.accept);
-          drop = drop.union(sub.drop);
-          queued = queued.union(sub.queued);
+          accept.push(sub.accept);
+          drop.push(sub.drop);
+          queued.push(sub.queued);
           decided.push(...sub.decided);
-          if (v.kind === 'goto') ret = ret.union(sub.ret);
+          if (v.kind === 'goto') ret.push(sub.ret);
           else if (certain) {
-            remaining = remaining.subtract(m).union(sub.ret);
+            // What the target chain returns comes back to the next rule.
+            const taken = m.subtract(sub.ret);
+            take(taken);
+            takeLeft(taken);
             continue;
           }
           break;
         }
       }
       // Accepted, dropped, returned, or (`queue`) handed to user space: neither accepted nor dropped here.
-      if (certain) remaining = remaining.subtract(m);
+      if (certain) {
+        take(m);
+        takeLeft(m);
+      }
     }
-    return { accept, drop, ret: ret.union(remaining), decided, queued };
+    const remaining = left ?? input.subtract(PacketSet.of(goneBoxes));
+    return {
+      accept: PacketSet.unionAll(accept),
+      drop: PacketSet.unionAll(drop),
+      ret: PacketSet.unionAll([...ret, remaining]),
+      decided,
+      queued: PacketSet.unionAll(queued),
+    };
   }
 
   /** Evaluate a hook for one family over every packet (computed once per ruleset). */
@@ -449,22 +484,29 @@ export class RulesetAnalysis {
     // Verdicts that end the chain for the packets they take (a queue sends them to user space).
     const decides = (v: Verdict): boolean => v.kind !== 'continue' && v.kind !== 'jump';
     const stage = this.commonStage(chain);
-    chain.rules.forEach((rule, i) => {
+    // The earlier certain, deciding rules, by the boxes they match: only those meeting a rule can cover it.
+    const deciding = new BoxIndex<{ box: Box; position: number }>();
+    chain.rules.forEach((rule, position) => {
       const m = this.match(rule, stage);
       if (m.isEmpty) return;
       let covered = PacketSet.EMPTY;
       const covering: FwRule[] = [];
-      for (const earlier of chain.rules.slice(0, i)) {
-        if (!this.certain(earlier) || !decides(earlier.verdict)) continue;
+      // In chain order (an inet rule has a box per family, each query answers in its own order).
+      const candidates = [...new Set(m.boxes.flatMap((b) => deciding.query(b).map((d) => d.position)))].sort((x, y) => x - y);
+      for (const earlier of candidates.flatMap((i) => chain.rules[i] ?? [])) {
         const part = this.match(earlier, stage).intersect(m).subtract(covered);
         if (part.isEmpty) continue;
         covering.push(earlier);
         covered = covered.union(part);
+        if (m.subsetOf(covered)) break;
       }
       if (covering.length && m.subsetOf(covered)) {
         const same = covering.every((c) => verdictText(c.verdict) === verdictText(rule.verdict));
         out.push({ rule, covering, sameVerdict: same });
       }
+      if (!this.certain(rule) || !decides(rule.verdict)) return;
+      // A box inside an earlier deciding one can never add to what that one covers first.
+      for (const box of m.boxes) if (!deciding.query(box).some((d) => boxSubset(box, d.box))) deciding.add(box, { box, position });
     });
     return out;
   }

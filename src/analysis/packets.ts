@@ -8,6 +8,7 @@
 import { familyMax, formatIp, type Family } from '../core/ip.js';
 import { Iv, type Intervals } from '../core/intervals.js';
 import { CT_STATES, PROTOCOL_NAMES, ctIndex, type CtState } from '../core/protocols.js';
+import { BoxIndex } from './box-index.js';
 
 export const DIMS = ['family', 'src', 'dst', 'proto', 'sport', 'dport', 'iif', 'oif', 'ct'] as const;
 export type Dim = (typeof DIMS)[number];
@@ -32,22 +33,78 @@ export function boxIntersect(a: Box, b: Box): Box | undefined {
 
 /** a minus b as disjoint boxes: peel one dimension at a time. */
 export function boxSubtract(a: Box, b: Box): Box[] {
-  if (!boxIntersect(a, b)) return [a];
-  const out: Box[] = [];
-  const current = [...a];
-  for (let i = 0; i < a.length; i++) {
-    const outside = Iv.subtract(current[i] ?? [], b[i] ?? []);
-    if (outside.length) {
-      const piece = [...current];
-      piece[i] = outside;
-      out.push(piece);
+  return boxIntersect(a, b) ? boxMinusAll(a, [b]) : [a];
+}
+
+const compare = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/**
+ * a minus the union of boxes that meet it, as disjoint boxes, one dimension at a time: the
+ * values of a dimension are cut where some box starts or ends, and the pieces covered by
+ * the same boxes go on together to the next dimension (a piece no box covers is part of
+ * the result as it is). With one box this is peeling; with many, each piece is visited
+ * once per distinct set of boxes covering it, not once per box.
+ */
+export function boxMinusAll(a: Box, cs: readonly Box[], dim = 0): Box[] {
+  if (cs.length === 0) return [a];
+  // Every box left contains a in the dimensions before this one; past the last, a is covered.
+  if (dim === a.length) return [];
+  const values = a[dim] ?? [];
+  const whole: Box[] = [];
+  const partial: Intervals[] = [];
+  const partialBoxes: Box[] = [];
+  for (const c of cs) {
+    const here = Iv.intersect(c[dim] ?? [], values);
+    if (Iv.equal(here, values)) whole.push(c);
+    else {
+      partial.push(here);
+      partialBoxes.push(c);
     }
-    current[i] = Iv.intersect(current[i] ?? [], b[i] ?? []);
+  }
+  if (partial.length === 0) return boxMinusAll(a, whole, dim + 1);
+  // Cut points: where a's own intervals and the partial boxes' intervals start and end.
+  const events: { at: bigint; box: number; add: boolean }[] = [];
+  partial.forEach((iv, box) => {
+    for (const [lo, hi] of iv) events.push({ at: lo, box, add: true }, { at: hi + 1n, box, add: false });
+  });
+  events.sort((x, y) => compare(x.at, y.at));
+  const cuts = [...new Set([...events.map((e) => e.at), ...values.flatMap(([lo, hi]) => [lo, hi + 1n])])].sort(compare);
+  // Pieces grouped by the partial boxes covering them, in order of first appearance.
+  const groups = new Map<string, { boxes: number[]; pieces: [bigint, bigint][] }>();
+  const active = new Set<number>();
+  let next = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i] as bigint;
+    const hi = (cuts[i + 1] as bigint) - 1n;
+    for (; next < events.length && (events[next]?.at as bigint) <= lo; next++) {
+      const e = events[next] as (typeof events)[number];
+      if (e.add) active.add(e.box);
+      else active.delete(e.box);
+    }
+    if (!Iv.contains(values, lo)) continue;
+    const boxes = [...active].sort((x, y) => x - y);
+    const key = boxes.join(',');
+    const group = groups.get(key);
+    if (group) group.pieces.push([lo, hi]);
+    else groups.set(key, { boxes, pieces: [[lo, hi]] });
+  }
+  const out: Box[] = [];
+  const uncovered = groups.get('');
+  if (uncovered) out.push(...boxMinusAll(withDim(a, dim, Iv.from(uncovered.pieces)), whole, dim + 1));
+  for (const [key, g] of groups) {
+    if (key === '') continue;
+    out.push(...boxMinusAll(withDim(a, dim, Iv.from(g.pieces)), [...whole, ...g.boxes.map((i) => partialBoxes[i] as Box)], dim + 1));
   }
   return out;
 }
 
-function boxSubset(a: Box, b: Box): boolean {
+function withDim(a: Box, dim: number, values: Intervals): Box {
+  const out = [...a];
+  out[dim] = values;
+  return out;
+}
+
+export function boxSubset(a: Box, b: Box): boolean {
   return a.every((d, i) => Iv.subset(d, b[i] ?? []));
 }
 
@@ -85,16 +142,35 @@ export class PacketSet {
   union(other: PacketSet): PacketSet {
     if (other.isEmpty) return this;
     if (this.isEmpty) return other;
-    // Keep the list short: drop boxes already contained in another one.
-    const out: Box[] = [...this.boxes];
-    for (const b of other.boxes) if (!out.some((a) => boxSubset(b, a))) out.push(b);
+    return PacketSet.unionAll([this, other]);
+  }
+
+  /**
+   * The union of many sets at once (what a long chain accumulates). The list is kept short
+   * by leaving out boxes already inside an earlier one.
+   */
+  static unionAll(sets: Iterable<PacketSet>): PacketSet {
+    const out: Box[] = [];
+    const index = new BoxIndex<Box>();
+    for (const set of sets) {
+      for (const b of set.boxes) {
+        if (index.query(b).some((a) => boxSubset(b, a))) continue;
+        out.push(b);
+        index.add(b, b);
+      }
+    }
     return new PacketSet(out);
   }
 
   intersect(other: PacketSet): PacketSet {
+    return PacketSet.meet(this, BoxIndex.of(other.boxes));
+  }
+
+  /** What a set shares with indexed boxes, box by box of the set. */
+  static meet(set: PacketSet, index: BoxIndex<Box>): PacketSet {
     const out: Box[] = [];
-    for (const a of this.boxes)
-      for (const b of other.boxes) {
+    for (const a of set.boxes)
+      for (const b of index.query(a)) {
         const c = boxIntersect(a, b);
         if (c) out.push(c);
       }
@@ -106,14 +182,17 @@ export class PacketSet {
   }
 
   subtract(other: PacketSet): PacketSet {
-    let current: Box[] = [...this.boxes];
-    for (const b of other.boxes) {
-      const next: Box[] = [];
-      for (const a of current) next.push(...boxSubtract(a, b));
-      current = next;
-      if (current.length === 0) break;
-    }
-    return new PacketSet(current);
+    if (this.isEmpty || other.isEmpty) return this;
+    const index = BoxIndex.of(other.boxes);
+    const out: Box[] = [];
+    for (const a of this.boxes)
+      out.push(
+        ...boxMinusAll(
+          a,
+          index.query(a).filter((b) => boxIntersect(a, b)),
+        ),
+      );
+    return new PacketSet(out);
   }
 
   /** Restrict one dimension to a set of values. */

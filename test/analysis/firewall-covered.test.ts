@@ -205,4 +205,37 @@ describe('covered rules', () => {
     );
     expect(words(a.covered(chainNamed(a, 'input')))).toEqual([{ rule: 'line 6', covering: ['line 5'], sameVerdict: false }]);
   });
+
+  it('nft inet: the covering rules of both families are named in chain order', () => {
+    const a = nft(
+      [
+        'table inet fw {', // 1
+        '  chain input {', // 2
+        '    type filter hook input priority 0; policy drop;', // 3
+        '    ip6 saddr 2001:db8::1 accept', // 4
+        '    ip saddr 0.0.0.0/0 accept', // 5
+        '    ip6 saddr != 2001:db8::1 accept', // 6
+        '    accept', // 7
+        '  }', // 8
+        '}', // 9
+        '',
+      ].join('\n'),
+    );
+    expect(words(a.covered(chainNamed(a, 'input')))).toEqual([
+      { rule: 'line 7', covering: ['line 4', 'line 5', 'line 6'], sameVerdict: true },
+    ]);
+  });
+
+  it('in a long chain, each rule is compared with the earlier rules it meets', () => {
+    // 3,000 rules, one source address each, then a duplicate of rule 1,500 and a rule no earlier one decides.
+    const rules = Array.from({ length: 3000 }, (_, k) => `-A INPUT -s 10.1.${k >> 8}.${k & 255}/32 -p tcp --dport ${1000 + k} -j ACCEPT`);
+    rules.push('-A INPUT -s 10.1.5.220/32 -p tcp --dport 2500 -j DROP', '-A INPUT -s 10.1.5.220/32 -p tcp --dport 2501 -j DROP');
+    expect(coveredIn(filter([], rules))).toEqual([
+      {
+        rule: '-A INPUT -s 10.1.5.220/32 -p tcp --dport 2500 -j DROP',
+        covering: ['-A INPUT -s 10.1.5.220/32 -p tcp --dport 2500 -j ACCEPT'],
+        sameVerdict: false,
+      },
+    ]);
+  });
 });

@@ -17,7 +17,7 @@ const COUNT = 40;
 describeKernel('kernel differential fuzz (fixed seed)', () => {
   afterAll(destroyAllLabs);
 
-  it(`${COUNT} rulesets, seed ${SEED}, without the known gaps`, () => {
+  it(`${COUNT} rulesets, seed ${SEED}, without the known gaps`, { timeout: 180_000 }, () => {
     const unsupported = unsupportedConstructs();
     const constructs = new Set<Construct>(ALL_CONSTRUCTS.filter((c) => !(c in KNOWN_GAPS) && !(c in unsupported)));
     const s = runFuzz({ seed: SEED, count: COUNT, constructs });
