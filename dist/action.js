@@ -34258,8 +34258,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate450, compare) {
-      return { validate: validate450, compare };
+    function fmtDef(validate450, compare2) {
+      return { validate: validate450, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -42720,8 +42720,8 @@ var require_formats3 = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate450, compare) {
-      return { validate: validate450, compare };
+    function fmtDef(validate450, compare2) {
+      return { validate: validate450, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -45992,7 +45992,23 @@ function cniOverlay(cni) {
 
 // src/model/model.ts
 function resourcesOf(model, kind, groups2) {
-  return model.resources.filter((r) => r.kind === kind && (!groups2 || groups2.includes(r.group)));
+  const ofKind = kindIndex(model.resources).get(kind) ?? [];
+  return ofKind.filter((r) => !groups2 || groups2.includes(r.group));
+}
+var byKind = /* @__PURE__ */ new WeakMap();
+function kindIndex(resources) {
+  let index = byKind.get(resources);
+  if (!index || index.size !== resources.length) {
+    const kinds = /* @__PURE__ */ new Map();
+    for (const r of resources) {
+      const list = kinds.get(r.kind);
+      if (list) list.push(r);
+      else kinds.set(r.kind, [r]);
+    }
+    index = { size: resources.length, kinds };
+    byKind.set(resources, index);
+  }
+  return index.kinds;
 }
 function namespaceInfo(model, name) {
   return model.namespaces.get(name) ?? { name, labels: { "kubernetes.io/metadata.name": name }, labelsComplete: false, object: void 0 };
@@ -49393,9 +49409,9 @@ function requireDumper() {
   }
   function blockHeader(string, indentPerLevel) {
     const indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
-    const clip = string[string.length - 1] === "\n";
-    const keep = clip && (string[string.length - 2] === "\n" || string === "\n");
-    const chomp = keep ? "+" : clip ? "" : "-";
+    const clip2 = string[string.length - 1] === "\n";
+    const keep = clip2 && (string[string.length - 2] === "\n" || string === "\n");
+    const chomp = keep ? "+" : clip2 ? "" : "-";
     return indentIndicator + chomp + "\n";
   }
   function dropEndingNewline(string) {
@@ -49854,12 +49870,12 @@ function scanJsonStream(text) {
     while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
     if (i >= text.length) return { segments, duplicates };
     const start = i;
-    const open2 = [];
+    const open3 = [];
     do {
       const c = text.charCodeAt(i);
       if (c === 34 /* Quote */) {
         const end = stringEnd(text, i);
-        const keys = open2[open2.length - 1];
+        const keys = open3[open3.length - 1];
         if (keys) {
           let k = end;
           while (k < text.length && isJsonSpace(text.charCodeAt(k))) k++;
@@ -49871,20 +49887,20 @@ function scanJsonStream(text) {
         }
         i = end;
       } else if (c === 123 /* OpenBrace */ || c === 91 /* OpenBracket */) {
-        open2.push(c === 123 /* OpenBrace */ ? /* @__PURE__ */ new Set() : void 0);
-        if (open2.length > DEEP) return { segments, duplicates, tooDeep: i };
+        open3.push(c === 123 /* OpenBrace */ ? /* @__PURE__ */ new Set() : void 0);
+        if (open3.length > DEEP) return { segments, duplicates, tooDeep: i };
         i++;
       } else if (c === 125 /* CloseBrace */ || c === 93 /* CloseBracket */) {
-        open2.pop();
+        open3.pop();
         i++;
-      } else if (open2.length === 0 && (c === 44 /* Comma */ || c === 58 /* Colon */)) {
+      } else if (open3.length === 0 && (c === 44 /* Comma */ || c === 58 /* Colon */)) {
         i++;
-      } else if (open2.length === 0) {
+      } else if (open3.length === 0) {
         while (i < text.length && !isJsonSpace(text.charCodeAt(i)) && !STRUCTURAL.has(text.charCodeAt(i))) i++;
       } else {
         i++;
       }
-    } while (open2.length > 0 && i < text.length);
+    } while (open3.length > 0 && i < text.length);
     segments.push({ start, end: i });
   }
 }
@@ -49955,21 +49971,21 @@ function jsonError(text, err, start, length) {
 var JSON_LITERAL = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null/y;
 var JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
 function jsonErrorOffset(s) {
-  const open2 = [];
+  const open3 = [];
   let expect = "value";
   let first = false;
   let i = 0;
   for (; ; ) {
     while (i < s.length && isJsonSpace(s.charCodeAt(i))) i++;
-    if (i >= s.length) return expect === "next" && open2.length === 0 ? void 0 : i;
+    if (i >= s.length) return expect === "next" && open3.length === 0 ? void 0 : i;
     const c = s.charCodeAt(i);
-    const closer = open2[open2.length - 1] === 123 /* OpenBrace */ ? 125 /* CloseBrace */ : 93 /* CloseBracket */;
+    const closer = open3[open3.length - 1] === 123 /* OpenBrace */ ? 125 /* CloseBrace */ : 93 /* CloseBracket */;
     if (first && c === closer) {
-      open2.pop();
+      open3.pop();
       i++;
       expect = "next";
     } else if (expect === "value" && (c === 123 /* OpenBrace */ || c === 91 /* OpenBracket */)) {
-      open2.push(c);
+      open3.push(c);
       i++;
       expect = c === 123 /* OpenBrace */ ? "key" : "value";
       first = true;
@@ -49997,11 +50013,11 @@ function jsonErrorOffset(s) {
     } else if (expect === "colon" && c === 58 /* Colon */) {
       i++;
       expect = "value";
-    } else if (expect === "next" && open2.length > 0 && c === 44 /* Comma */) {
+    } else if (expect === "next" && open3.length > 0 && c === 44 /* Comma */) {
       i++;
       expect = closer === 125 /* CloseBrace */ ? "key" : "value";
-    } else if (expect === "next" && open2.length > 0 && c === closer) {
-      open2.pop();
+    } else if (expect === "next" && open3.length > 0 && c === closer) {
+      open3.pop();
       i++;
     } else {
       return i;
@@ -50057,7 +50073,36 @@ var ANY_TAG = ["scalar", "sequence", "mapping"].map(
 );
 var TOLERANT_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: CORE_TYPES, explicit: ANY_TAG });
 function needsPositionalParser(text) {
-  return hasAnchor(text) || text.includes("%") && /^%/m.test(text) || text.includes("---") && /^---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/m.test(text) || text.includes("!") && /^(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/m.test(text);
+  return hasAnchor(text) || text.includes("%") && /^%/m.test(text) || collectionOnMarker(text) || tagBeforeMarker(text);
+}
+var TAG_BEFORE_MARKER = /(?:---[ \t]+)?![^\s]*[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?:---|\.\.\.)(?:\s|$)/my;
+function tagBeforeMarker(text) {
+  let lineStart = 0;
+  let tried = -1;
+  let scanned = 0;
+  for (let k = text.indexOf("!"); k !== -1; k = text.indexOf("!", k + 1)) {
+    for (let j = k; j > scanned; j--) {
+      if (isLineBreak(text.charCodeAt(j - 1))) {
+        lineStart = j;
+        break;
+      }
+    }
+    scanned = k;
+    if (lineStart === tried) continue;
+    tried = lineStart;
+    TAG_BEFORE_MARKER.lastIndex = lineStart;
+    if (TAG_BEFORE_MARKER.test(text)) return true;
+  }
+  return false;
+}
+var COLLECTION_ON_MARKER = /---[ \t]+(?:-[ \t]|[^\n#]*?:(?:[ \t]|$))/my;
+function collectionOnMarker(text) {
+  for (let i = text.indexOf("---"); i !== -1; i = text.indexOf("---", i + 1)) {
+    if (i > 0 && !isLineBreak(text.charCodeAt(i - 1))) continue;
+    COLLECTION_ON_MARKER.lastIndex = i;
+    if (COLLECTION_ON_MARKER.test(text)) return true;
+  }
+  return false;
 }
 function hasAnchor(text) {
   for (let i = text.indexOf("&"); i !== -1; i = text.indexOf("&", i + 1)) {
@@ -50067,19 +50112,43 @@ function hasAnchor(text) {
   }
   return false;
 }
-var KEY_SPELLINGS = /(?:~|null|Null|NULL)[ \t]*:(?=[ \t]|$)|^[ \t-]*:(?=[ \t\r\n]|$)|[{,\]}][ \t]*:(?=[ \t\r\n]|$)|[{,]\s*\[/gm;
 function keySpellings(text) {
   const found = [];
   const bom = text.charCodeAt(0) === 65279 ? 1 : 0;
-  for (const m of text.matchAll(KEY_SPELLINGS)) found.push([m.index - bom, m.index - bom + m[0].length]);
-  for (const m of text.matchAll(/\?(?=[ \t\r\n]|$)/g)) {
-    const before = text.slice(text.lastIndexOf("\n", m.index) + 1, m.index);
+  for (let c = text.indexOf(":"); c !== -1; c = text.indexOf(":", c + 1)) {
+    if (c + 1 < text.length && !isBlankOrBreak(text.charCodeAt(c + 1))) continue;
+    let i = c - 1;
+    while (i >= 0 && isBlank(text.charCodeAt(i))) i--;
+    const ch = i >= 0 ? text.charCodeAt(i) : -1;
+    let start = -1;
+    if (ch === 126 || ch === 44 || ch === 123 || ch === 125 || ch === 93) start = i;
+    else if (i >= 3 && (text.startsWith("null", i - 3) || text.startsWith("Null", i - 3) || text.startsWith("NULL", i - 3))) start = i - 3;
+    else {
+      while (i >= 0 && (isBlank(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i--;
+      if (i < 0 || isLineBreak(text.charCodeAt(i))) start = i + 1;
+    }
+    if (start >= 0) found.push([start - bom, c + 1 - bom]);
+  }
+  for (let b = text.indexOf("["); b !== -1; b = text.indexOf("[", b + 1)) {
+    let i = b - 1;
+    while (i >= 0 && WHITESPACE.test(text[i])) i--;
+    const ch = text.charCodeAt(i);
+    if (ch === 123 || ch === 44) found.push([i - bom, b + 1 - bom]);
+  }
+  for (let q = text.indexOf("?"); q !== -1; q = text.indexOf("?", q + 1)) {
+    const next = text.charCodeAt(q + 1);
+    if (q + 1 < text.length && next !== 32 && next !== 9 && next !== 13 && next !== 10) continue;
+    const before = text.slice(text.lastIndexOf("\n", q) + 1, q);
     const key = /^[ \t]*(?:-[ \t]+)*$|[{,[][ \t]*$/.exec(before);
-    if (key) found.push([m.index - before.length + key.index - bom, m.index + 1 - bom]);
+    if (key) found.push([q - before.length + key.index - bom, q + 1 - bom]);
   }
   for (const [start, end] of longKeys(text)) found.push([start - bom, end - bom]);
   return found.sort((a, b) => a[0] - b[0]);
 }
+var WHITESPACE = /\s/;
+var isBlank = (c) => c === 32 || c === 9;
+var isLineBreak = (c) => c === 10 || c === 13 || c === 8232 || c === 8233;
+var isBlankOrBreak = (c) => isBlank(c) || isLineBreak(c);
 function scalarCover(spellings) {
   const inside = new Array(spellings.length).fill(false);
   const opens = [];
@@ -50109,6 +50178,11 @@ function scalarCover(spellings) {
 function longKeys(text) {
   const out = [];
   for (let start = 0; start < text.length; ) {
+    const shortUpTo = text.lastIndexOf("\n", start + 1024);
+    if (shortUpTo >= start) {
+      start = shortUpTo + 1;
+      continue;
+    }
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
     const m = end - start > 1024 ? /^(?:[^:\n]|:(?=[^\s])){1025,}:(?=[ \t]|$)/.exec(text.slice(start, end)) : null;
@@ -50117,7 +50191,15 @@ function longKeys(text) {
   }
   return out;
 }
-var FLOW_MAP_KEY = /[{,]\s*\{/;
+function mayHaveFlowMapKey(text) {
+  for (let b = text.indexOf("{"); b !== -1; b = text.indexOf("{", b + 1)) {
+    let i = b - 1;
+    while (i >= 0 && WHITESPACE.test(text[i])) i--;
+    const ch = text.charCodeAt(i);
+    if (ch === 123 || ch === 44) return true;
+  }
+  return false;
+}
 function hasMappingKey(values) {
   const stack = values.slice();
   while (stack.length) {
@@ -50135,10 +50217,21 @@ function hasMappingKey(values) {
   }
   return false;
 }
-var NON_PRINTABLE = (
-  // eslint-disable-next-line no-control-regex -- the control characters are what this finds
-  /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/
-);
+var MAYBE_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uD800-\uDFFF\uFFFE\uFFFF]/g;
+function nonPrintableAt(text) {
+  MAYBE_NON_PRINTABLE.lastIndex = 0;
+  for (let m = MAYBE_NON_PRINTABLE.exec(text); m; m = MAYBE_NON_PRINTABLE.exec(text)) {
+    const at = m.index;
+    const c = text.charCodeAt(at);
+    const next = text.charCodeAt(at + 1);
+    if (c >= 55296 && c <= 56319 && next >= 56320 && next <= 57343) {
+      MAYBE_NON_PRINTABLE.lastIndex = at + 2;
+      continue;
+    }
+    return at;
+  }
+  return -1;
+}
 var MAX_ALIASES = 100;
 var POSITIONAL_OPTIONS = {
   uniqueKeys: sameKey,
@@ -50162,9 +50255,8 @@ function isEmptyDocument(doc) {
   return doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && doc.contents.value === null;
 }
 function parseYamlStream(text) {
-  const bad = NON_PRINTABLE.exec(text);
-  if (bad) {
-    const at = bad.index + (bad[0].length > 1 ? 1 : 0);
+  const at = nonPrintableAt(text);
+  if (at !== -1) {
     const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, "0");
     const pos = offsetPosition(text, at);
     return {
@@ -50198,14 +50290,14 @@ function readFast(text) {
     return cover ? void 0 : { error: error2 };
   }
   if (cover && !cover.allInside()) return void 0;
-  if (FLOW_MAP_KEY.test(text) && hasMappingKey(docs)) return void 0;
+  if (mayHaveFlowMapKey(text) && hasMappingKey(docs)) return void 0;
   return { docs };
 }
 function parseWithPositions(text) {
   const deep = tooDeep(text);
   if (deep) return { ok: false, docs: [], errors: [deep] };
   const lineCounter = new import_yaml.LineCounter();
-  const documents = (0, import_yaml.parseAllDocuments)(text, { ...POSITIONAL_OPTIONS, lineCounter, prettyErrors: false });
+  const documents = withoutStacks(() => (0, import_yaml.parseAllDocuments)(text, { ...POSITIONAL_OPTIONS, lineCounter, prettyErrors: false }));
   const list = Array.isArray(documents) ? documents : [];
   const docs = [];
   const errors = [];
@@ -50230,6 +50322,15 @@ function parseWithPositions(text) {
     }
   }
   return errors.length ? { ok: false, docs, errors } : { ok: true, docs };
+}
+function withoutStacks(parse) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parse();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 function tooDeep(text) {
   let depth = 0;
@@ -50961,11 +51062,11 @@ var edge_ingress_source_range_open_default = defineRule({
     for (const ingress of edge.ingresses)
       for (const a of edge.nginxAnnotations(ingress)) {
         if (a.name !== "whitelist-source-range" && a.name !== "allowlist-source-range") continue;
-        const open2 = openSourceRanges(a.value.split(","));
-        if (open2.length)
+        const open3 = openSourceRanges(a.value.split(","));
+        if (open3.length)
           yield {
             at: a.node.loc,
-            message: `Ingress "${ingress.namespace ?? ""}/${ingress.name}" lists ${open2.map((r) => r.trim()).join(", ")} in \`${a.name}\`: every ${open2.length === 1 ? "address of that family" : "address"} may reach it.`
+            message: `Ingress "${ingress.namespace ?? ""}/${ingress.name}" lists ${open3.map((r) => r.trim()).join(", ")} in \`${a.name}\`: every ${open3.length === 1 ? "address of that family" : "address"} may reach it.`
           };
       }
   }
@@ -51150,6 +51251,75 @@ function interfaceClasses(patterns) {
   return [...reps];
 }
 
+// src/analysis/box-index.ts
+var FILED = [1, 2, 5, 4];
+var MAX_PROBES = 16n;
+function hull(d) {
+  const first = d?.[0];
+  const last = d?.[d.length - 1];
+  return first && last ? [first[0], last[1]] : void 0;
+}
+function blockBits(lo, hi) {
+  return (lo ^ hi).toString(2).length - (lo === hi ? 1 : 0);
+}
+function fieldBits(box, dim) {
+  if (dim === 1 || dim === 2) return box[0]?.[0]?.[0] === 6n ? 128 : 32;
+  return 16;
+}
+var BoxIndex = class _BoxIndex {
+  /** Boxes no field of which is narrow: every query meets them. */
+  wide = [];
+  /** field → block size in bits → block number → boxes. */
+  filed = /* @__PURE__ */ new Map();
+  size = 0;
+  static of(boxes) {
+    const index = new _BoxIndex();
+    for (const b of boxes) index.add(b, b);
+    return index;
+  }
+  add(box, item) {
+    const entry = { box, item, seq: this.size++ };
+    let best;
+    for (const dim of FILED) {
+      const h = hull(box[dim]);
+      if (!h) continue;
+      const bits = blockBits(h[0], h[1]);
+      const width = fieldBits(box, dim);
+      const share = bits / width;
+      if (bits < width && (!best || share < best.share)) best = { dim, bits, block: h[0] >> BigInt(bits), share };
+    }
+    if (!best) {
+      this.wide.push(entry);
+      return;
+    }
+    let sizes = this.filed.get(best.dim);
+    if (!sizes) this.filed.set(best.dim, sizes = /* @__PURE__ */ new Map());
+    let blocks = sizes.get(best.bits);
+    if (!blocks) sizes.set(best.bits, blocks = /* @__PURE__ */ new Map());
+    const list = blocks.get(best.block);
+    if (list) list.push(entry);
+    else blocks.set(best.block, [entry]);
+  }
+  /** The items of boxes that may meet `box`, in the order they were added. */
+  query(box) {
+    const found = [...this.wide];
+    for (const [dim, sizes] of this.filed) {
+      const h = hull(box[dim]);
+      if (!h) continue;
+      for (const [bits, blocks] of sizes) {
+        const lo = h[0] >> BigInt(bits);
+        const hi = h[1] >> BigInt(bits);
+        if (hi - lo < MAX_PROBES) {
+          for (let k = lo; k <= hi; k++) found.push(...blocks.get(k) ?? []);
+        } else {
+          for (const [k, list] of blocks) if (k >= lo && k <= hi) found.push(...list);
+        }
+      }
+    }
+    return found.sort((a, b) => a.seq - b.seq).map((e) => e.item);
+  }
+};
+
 // src/analysis/packets.ts
 var D = { family: 0, src: 1, dst: 2, proto: 3, sport: 4, dport: 5, iif: 6, oif: 7, ct: 8 };
 function boxIsEmpty(b) {
@@ -51164,19 +51334,59 @@ function boxIntersect(a, b) {
   }
   return out;
 }
-function boxSubtract(a, b) {
-  if (!boxIntersect(a, b)) return [a];
-  const out = [];
-  const current = [...a];
-  for (let i = 0; i < a.length; i++) {
-    const outside = Iv.subtract(current[i] ?? [], b[i] ?? []);
-    if (outside.length) {
-      const piece = [...current];
-      piece[i] = outside;
-      out.push(piece);
+var compare = (x, y) => x < y ? -1 : x > y ? 1 : 0;
+function boxMinusAll(a, cs, dim = 0) {
+  if (cs.length === 0) return [a];
+  if (dim === a.length) return [];
+  const values = a[dim] ?? [];
+  const whole = [];
+  const partial = [];
+  const partialBoxes = [];
+  for (const c of cs) {
+    const here = Iv.intersect(c[dim] ?? [], values);
+    if (Iv.equal(here, values)) whole.push(c);
+    else {
+      partial.push(here);
+      partialBoxes.push(c);
     }
-    current[i] = Iv.intersect(current[i] ?? [], b[i] ?? []);
   }
+  if (partial.length === 0) return boxMinusAll(a, whole, dim + 1);
+  const events2 = [];
+  partial.forEach((iv, box) => {
+    for (const [lo, hi] of iv) events2.push({ at: lo, box, add: true }, { at: hi + 1n, box, add: false });
+  });
+  events2.sort((x, y) => compare(x.at, y.at));
+  const cuts = [.../* @__PURE__ */ new Set([...events2.map((e) => e.at), ...values.flatMap(([lo, hi]) => [lo, hi + 1n])])].sort(compare);
+  const groups2 = /* @__PURE__ */ new Map();
+  const active = /* @__PURE__ */ new Set();
+  let next = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i];
+    const hi = cuts[i + 1] - 1n;
+    for (; next < events2.length && events2[next]?.at <= lo; next++) {
+      const e = events2[next];
+      if (e.add) active.add(e.box);
+      else active.delete(e.box);
+    }
+    if (!Iv.contains(values, lo)) continue;
+    const boxes = [...active].sort((x, y) => x - y);
+    const key = boxes.join(",");
+    const group2 = groups2.get(key);
+    if (group2) group2.pieces.push([lo, hi]);
+    else groups2.set(key, { boxes, pieces: [[lo, hi]] });
+  }
+  const out = [];
+  const uncovered = groups2.get("");
+  if (uncovered) out.push(...boxMinusAll(withDim(a, dim, Iv.from(uncovered.pieces)), whole, dim + 1));
+  for (const [key, g] of groups2) {
+    if (key === "") continue;
+    out.push(...boxMinusAll(withDim(a, dim, Iv.from(g.pieces)), [...whole, ...g.boxes.map((i) => partialBoxes[i])], dim + 1));
+  }
+  return out;
+}
+function withDim(a, dim, values) {
+  const out = [...a];
+  out[dim] = values;
   return out;
 }
 function boxSubset(a, b) {
@@ -51213,14 +51423,32 @@ var PacketSet = class _PacketSet {
   union(other) {
     if (other.isEmpty) return this;
     if (this.isEmpty) return other;
-    const out = [...this.boxes];
-    for (const b of other.boxes) if (!out.some((a) => boxSubset(b, a))) out.push(b);
+    return _PacketSet.unionAll([this, other]);
+  }
+  /**
+   * The union of many sets at once (what a long chain accumulates). The list is kept short
+   * by leaving out boxes already inside an earlier one.
+   */
+  static unionAll(sets) {
+    const out = [];
+    const index = new BoxIndex();
+    for (const set2 of sets) {
+      for (const b of set2.boxes) {
+        if (index.query(b).some((a) => boxSubset(b, a))) continue;
+        out.push(b);
+        index.add(b, b);
+      }
+    }
     return new _PacketSet(out);
   }
   intersect(other) {
+    return _PacketSet.meet(this, BoxIndex.of(other.boxes));
+  }
+  /** What a set shares with indexed boxes, box by box of the set. */
+  static meet(set2, index) {
     const out = [];
-    for (const a of this.boxes)
-      for (const b of other.boxes) {
+    for (const a of set2.boxes)
+      for (const b of index.query(a)) {
         const c = boxIntersect(a, b);
         if (c) out.push(c);
       }
@@ -51230,14 +51458,17 @@ var PacketSet = class _PacketSet {
     return this.intersect(new _PacketSet([b]));
   }
   subtract(other) {
-    let current = [...this.boxes];
-    for (const b of other.boxes) {
-      const next = [];
-      for (const a of current) next.push(...boxSubtract(a, b));
-      current = next;
-      if (current.length === 0) break;
-    }
-    return new _PacketSet(current);
+    if (this.isEmpty || other.isEmpty) return this;
+    const index = BoxIndex.of(other.boxes);
+    const out = [];
+    for (const a of this.boxes)
+      out.push(
+        ...boxMinusAll(
+          a,
+          index.query(a).filter((b) => boxIntersect(a, b))
+        )
+      );
+    return new _PacketSet(out);
   }
   /** Restrict one dimension to a set of values. */
   restrict(dim, values) {
@@ -51332,6 +51563,7 @@ function hookStage(hook, priority) {
 function chainStage(chain) {
   return chain.hook === void 0 ? 0 : hookStage(chain.hook, chain.priority);
 }
+var SMALL_SET = 8;
 var UNTRACKED_STATE = ctSet(["invalid"]);
 var RulesetAnalysis = class {
   constructor(ruleset, privateInterfaces = []) {
@@ -51485,35 +51717,49 @@ var RulesetAnalysis = class {
    * and the packet also goes on to the next rule.
    */
   evalChain(chain, input, reach, depth, stage) {
-    let remaining = input;
-    let accept = PacketSet.EMPTY;
-    let drop = PacketSet.EMPTY;
-    let ret = PacketSet.EMPTY;
-    let queued = PacketSet.EMPTY;
+    const inputIndex = BoxIndex.of(input.boxes);
+    const gone = new BoxIndex();
+    const goneBoxes = [];
+    const take = (set2) => {
+      for (const b of set2.boxes) {
+        if (gone.query(b).some((g) => boxSubset(b, g))) continue;
+        gone.add(b, b);
+        goneBoxes.push(b);
+      }
+    };
+    let left = input.boxes.length <= SMALL_SET ? input : void 0;
+    const takeLeft = (taken) => {
+      left = left?.subtract(taken);
+      if (left && left.boxes.length > SMALL_SET) left = void 0;
+    };
+    const accept = [];
+    const drop = [];
+    const ret = [];
+    const queued = [];
     const decided = [];
     for (const rule2 of chain.rules) {
-      if (remaining.isEmpty) break;
+      if (left?.isEmpty) break;
       const m = this.match(rule2, stage);
-      const hit = remaining.intersect(m);
+      const hit = PacketSet.meet(m, inputIndex).subtract(PacketSet.of(m.boxes.flatMap((mb) => gone.query(mb))));
       if (hit.isEmpty) continue;
       reach.set(rule2, (reach.get(rule2) ?? PacketSet.EMPTY).union(hit));
       const certain = this.certain(rule2);
       const v = rule2.verdict;
       switch (v.kind) {
         case "accept":
-          accept = accept.union(hit);
+          accept.push(hit);
           decided.push(rule2);
           break;
         case "drop":
         case "reject":
-          drop = drop.union(hit);
+          drop.push(hit);
           decided.push(rule2);
           break;
         case "return":
-          ret = ret.union(hit);
+          ret.push(hit);
           break;
         case "queue":
-          queued = queued.union(hit);
+          queued.push(hit);
           break;
         case "continue":
           continue;
@@ -51522,21 +51768,33 @@ var RulesetAnalysis = class {
           const target = this.target(chain, v.chain);
           if (!target || depth > 32) continue;
           const sub = this.evalChain(target, hit, reach, depth + 1, stage);
-          accept = accept.union(sub.accept);
-          drop = drop.union(sub.drop);
-          queued = queued.union(sub.queued);
+          accept.push(sub.accept);
+          drop.push(sub.drop);
+          queued.push(sub.queued);
           decided.push(...sub.decided);
-          if (v.kind === "goto") ret = ret.union(sub.ret);
+          if (v.kind === "goto") ret.push(sub.ret);
           else if (certain) {
-            remaining = remaining.subtract(m).union(sub.ret);
+            const taken = m.subtract(sub.ret);
+            take(taken);
+            takeLeft(taken);
             continue;
           }
           break;
         }
       }
-      if (certain) remaining = remaining.subtract(m);
+      if (certain) {
+        take(m);
+        takeLeft(m);
+      }
     }
-    return { accept, drop, ret: ret.union(remaining), decided, queued };
+    const remaining = left ?? input.subtract(PacketSet.of(goneBoxes));
+    return {
+      accept: PacketSet.unionAll(accept),
+      drop: PacketSet.unionAll(drop),
+      ret: PacketSet.unionAll([...ret, remaining]),
+      decided,
+      queued: PacketSet.unionAll(queued)
+    };
   }
   /** Evaluate a hook for one family over every packet (computed once per ruleset). */
   hook(f, hook) {
@@ -51622,22 +51880,26 @@ var RulesetAnalysis = class {
     const out = [];
     const decides = (v) => v.kind !== "continue" && v.kind !== "jump";
     const stage = this.commonStage(chain);
-    chain.rules.forEach((rule2, i) => {
+    const deciding = new BoxIndex();
+    chain.rules.forEach((rule2, position) => {
       const m = this.match(rule2, stage);
       if (m.isEmpty) return;
       let covered = PacketSet.EMPTY;
       const covering = [];
-      for (const earlier of chain.rules.slice(0, i)) {
-        if (!this.certain(earlier) || !decides(earlier.verdict)) continue;
+      const candidates = [...new Set(m.boxes.flatMap((b) => deciding.query(b).map((d) => d.position)))].sort((x, y) => x - y);
+      for (const earlier of candidates.flatMap((i) => chain.rules[i] ?? [])) {
         const part = this.match(earlier, stage).intersect(m).subtract(covered);
         if (part.isEmpty) continue;
         covering.push(earlier);
         covered = covered.union(part);
+        if (m.subsetOf(covered)) break;
       }
       if (covering.length && m.subsetOf(covered)) {
         const same = covering.every((c) => verdictText(c.verdict) === verdictText(rule2.verdict));
         out.push({ rule: rule2, covering, sameVerdict: same });
       }
+      if (!this.certain(rule2) || !decides(rule2.verdict)) return;
+      for (const box of m.boxes) if (!deciding.query(box).some((d) => boxSubset(box, d.box))) deciding.add(box, { box, position });
     });
     return out;
   }
@@ -51803,11 +52065,11 @@ var host_default_allow_default = defineRule({
           });
           byDefault.forEach(({ run: c, catchAll, open: own }, i) => {
             const later = byDefault.slice(i + 1).reduce((set2, d) => set2.union(d.open), PacketSet.EMPTY);
-            const open2 = own.intersect(a.worldNew(f)).intersect(c.passLater).subtract(explicit).subtract(later);
-            const w = a.witness(open2);
+            const open3 = own.intersect(a.worldNew(f)).intersect(c.passLater).subtract(explicit).subtract(later);
+            const w = a.witness(open3);
             if (!w) return;
             const place = catchAll ?? c.chain;
-            const entry = byPlace.get(place) ?? { chain: c.chain, rule: catchAll, families: [], example: a.describe(w, open2) };
+            const entry = byPlace.get(place) ?? { chain: c.chain, rule: catchAll, families: [], example: a.describe(w, open3) };
             if (!entry.families.includes(f)) entry.families.push(f);
             byPlace.set(place, entry);
           });
@@ -52480,15 +52742,15 @@ var MeshAnalysis = class {
     const m = this.mtls(w);
     const weak = (mode) => mode !== "STRICT";
     if (ports) {
-      const open3 = ports.filter((p) => weak(m.ports.get(p) ?? m.mode));
-      if (open3.length === 0) return void 0;
-      const modes = [...new Set(open3.map((p) => m.ports.get(p) ?? m.mode))].join("/");
-      return `${modes} on port${open3.length === 1 ? "" : "s"} ${open3.join(", ")}`;
+      const open4 = ports.filter((p) => weak(m.ports.get(p) ?? m.mode));
+      if (open4.length === 0) return void 0;
+      const modes = [...new Set(open4.map((p) => m.ports.get(p) ?? m.mode))].join("/");
+      return `${modes} on port${open4.length === 1 ? "" : "s"} ${open4.join(", ")}`;
     }
     if (weak(m.mode)) return m.mode;
-    const open2 = [...m.ports].filter(([, mode]) => weak(mode));
-    if (open2.length === 0) return void 0;
-    return open2.map(([port, mode]) => `${mode} on port ${port}`).join(", ");
+    const open3 = [...m.ports].filter(([, mode]) => weak(mode));
+    if (open3.length === 0) return void 0;
+    return open3.map(([port, mode]) => `${mode} on port ${port}`).join(", ");
   }
   /**
    * An Istio policy applies to a workload when it sits in the workload's namespace or the
@@ -52842,13 +53104,17 @@ function parseProtocol(value) {
 
 // src/analysis/netpol-types.ts
 var DIRECTIONS = ["Ingress", "Egress"];
-var MATCH_ALL = { test: () => true, hints: [], all: true };
-var MATCH_NONE = { test: () => false, hints: [], all: false };
+var MATCH_ALL = { test: () => true, hints: [], all: true, keys: [] };
+var MATCH_NONE = { test: () => false, hints: [], all: false, keys: [] };
 function labelSelectorMatcher(sel) {
   if (sel.isEmpty) return MATCH_ALL;
   if (sel.invalid !== void 0) return MATCH_NONE;
   const hints = sel.requirements.filter((r) => r.operator === "In" && r.values.length === 1).map((r) => [r.key, r.values[0]]);
-  return { test: (labels, complete) => matchesPartially(sel, labels, complete), hints, all: false };
+  const keys = [...new Set(sel.requirements.map((r) => r.key))];
+  const matcher = { test: (labels, complete) => matchesPartially(sel, labels, complete), hints, all: false, keys };
+  const among = sel.requirements.find((r) => r.operator === "In" && r.values.length > 1);
+  if (among) matcher.oneOf = [among.key, among.values];
+  return matcher;
 }
 function peerAdmitsEverything(peer) {
   if (peer.kind === "cidr" && peer.node && peer.except.length === 0 && isWholeFamily(peer.range))
@@ -52888,11 +53154,11 @@ var netpol_allow_all_default = defineRule({
           }
           const onPorts = rule2.ports === "all" ? "on every port" : ports.isEmpty ? "on the listed ports" : `on ${ports.toString()}`;
           for (const peer of rule2.peers) {
-            const open2 = peerAdmitsEverything(peer);
-            if (open2)
+            const open3 = peerAdmitsEverything(peer);
+            if (open3)
               yield {
-                at: open2.node.loc,
-                message: `${what} allows ${direction.toLowerCase()} ${direction === "Ingress" ? "from" : "to"} ${open2.what} ${onPorts}: ${open2.everyone} is a ${side}.`
+                at: open3.node.loc,
+                message: `${what} allows ${direction.toLowerCase()} ${direction === "Ingress" ? "from" : "to"} ${open3.what} ${onPorts}: ${open3.everyone} is a ${side}.`
               };
           }
         }
@@ -52900,6 +53166,349 @@ var netpol_allow_all_default = defineRule({
     }
   }
 });
+
+// src/analysis/netpol-class-key.ts
+function podMatchers(p) {
+  const out = [p.pods];
+  for (const d of ["Ingress", "Egress"])
+    for (const rule2 of [...p[d]?.rules ?? [], ...p[d]?.denies ?? []])
+      for (const peer of rule2.peers) if (peer.kind === "pods") out.push(peer.pods);
+  return out;
+}
+function labelKeysRead(policies) {
+  const keys = /* @__PURE__ */ new Set();
+  for (const p of policies)
+    for (const m of podMatchers(p)) {
+      if (m.keys === void 0) return void 0;
+      for (const k of m.keys) keys.add(k);
+    }
+  return keys;
+}
+function classKey(pod, keys) {
+  const read = keys ? [...keys].sort() : Object.keys(pod.labels).sort();
+  const parts = read.map((k) => Object.hasOwn(pod.labels, k) ? `${k}=${pod.labels[k]}` : `${k}!`);
+  return JSON.stringify([pod.namespace, pod.hostNetwork, pod.labelsComplete, parts]);
+}
+
+// src/analysis/netpol-classes.ts
+var Bitset = class _Bitset {
+  constructor(size) {
+    this.size = size;
+    this.words = new Uint32Array(Math.ceil(size / 32));
+  }
+  size;
+  words;
+  static full(size) {
+    const b = new _Bitset(size);
+    for (let i = 0; i < size; i++) b.add(i);
+    return b;
+  }
+  add(i) {
+    this.words[i >>> 5] = this.words[i >>> 5] | 1 << (i & 31);
+  }
+  has(i) {
+    return (this.words[i >>> 5] & 1 << (i & 31)) !== 0;
+  }
+  orWith(o) {
+    for (let w = 0; w < this.words.length; w++) this.words[w] = this.words[w] | o.words[w];
+  }
+  get isEmpty() {
+    return this.words.every((w) => w === 0);
+  }
+};
+var PodClasses = class {
+  constructor(a, pods) {
+    this.a = a;
+    const keys = labelKeysRead(a.policies);
+    const byKey = /* @__PURE__ */ new Map();
+    for (const pod of pods) {
+      const key = classKey(pod, keys);
+      let c = byKey.get(key);
+      if (!c) {
+        c = { index: this.classes.length, rep: pod };
+        byKey.set(key, c);
+        this.classes.push(c);
+        const list = this.byNamespace.get(pod.namespace) ?? [];
+        list.push(c);
+        this.byNamespace.set(pod.namespace, list);
+      }
+      this.byPod.set(pod, c);
+    }
+  }
+  a;
+  classes = [];
+  byPod = /* @__PURE__ */ new Map();
+  byNamespace = /* @__PURE__ */ new Map();
+  peerSets = /* @__PURE__ */ new Map();
+  get size() {
+    return this.classes.length;
+  }
+  classOf(pod) {
+    const c = this.byPod.get(pod);
+    if (!c) throw new Error("pod without a class");
+    return c;
+  }
+  /** Classes a peer may match (certainly or through labels nobody defined), computed once per peer. */
+  peerSet(peer) {
+    let set2 = this.peerSets.get(peer);
+    if (set2) return set2;
+    set2 = new Bitset(this.size);
+    if (peer.kind === "pods") {
+      for (const list of this.byNamespace.values()) {
+        if (this.a.namespaceMatches(peer.namespaces, list[0].rep.ns) === false) continue;
+        for (const c of list) if (this.a.peerMatches(peer, c.rep) !== false) set2.add(c.index);
+      }
+    } else if (peer.kind !== "cidr" && peer.kind !== "fqdn") {
+      for (const c of this.classes) if (this.a.peerMatches(peer, c.rep) !== false) set2.add(c.index);
+    }
+    this.peerSets.set(peer, set2);
+    return set2;
+  }
+};
+function candidateSet(a, classes, cls, direction) {
+  if (a.isolated(cls.rep, direction) === false) return void 0;
+  const out = new Bitset(classes.size);
+  for (const app of a.applicable(cls.rep, direction))
+    for (const rule2 of app.rules.rules) {
+      if (rule2.action === "Deny" || rule2.action === "Log") continue;
+      for (const peer of rule2.peers) {
+        if (peer.kind === "all" || peer.kind === "unknown" || peer.kind === "entity" && (peer.entity === "all" || peer.entity === "cluster"))
+          return void 0;
+        if (peer.kind === "pods") out.orWith(classes.peerSet(peer));
+      }
+    }
+  return out;
+}
+var PortFormula = class _PortFormula {
+  constructor(base2, named, key) {
+    this.base = base2;
+    this.named = named;
+    this.key = key;
+  }
+  base;
+  named;
+  key;
+  static of(base2, named) {
+    const names = [...new Map(named.map((s) => [namedKey(s), s])).entries()].sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0);
+    const kept = base2.isAll ? [] : names.map(([, s]) => s);
+    const key = `${base2.toMapString()}|${base2.isAll ? "" : names.map(([k]) => k).join(",")}`;
+    return new _PortFormula(base2, kept, key);
+  }
+  static ALL = _PortFormula.of(ConnSet.ALL, []);
+  /** What a rule's ports admit, with named ports left to resolve. */
+  static ofRule(rule2) {
+    if (rule2.ports === "all") return _PortFormula.ALL;
+    return _PortFormula.of(
+      resolvePorts(rule2.ports, []),
+      rule2.ports.filter((s) => "name" in s)
+    );
+  }
+  union(o) {
+    return _PortFormula.of(this.base.union(o.base), [...this.named, ...o.named]);
+  }
+  /** The connections towards a destination with these container ports. */
+  resolve(ports) {
+    return this.named.length ? this.base.union(resolvePorts(this.named, ports)) : this.base;
+  }
+  get dependsOnPorts() {
+    return this.named.length > 0;
+  }
+};
+function namedKey(s) {
+  return "name" in s ? `${s.protocol}/${s.name}` : "";
+}
+var FormulaTable = class {
+  byKey = /* @__PURE__ */ new Map();
+  byRule = /* @__PURE__ */ new WeakMap();
+  resolved = /* @__PURE__ */ new Map();
+  intern(f) {
+    const hit = this.byKey.get(f.key);
+    if (hit) return hit;
+    this.byKey.set(f.key, f);
+    return f;
+  }
+  ofRule(rule2) {
+    let f = this.byRule.get(rule2);
+    if (!f) this.byRule.set(rule2, f = this.intern(PortFormula.ofRule(rule2)));
+    return f;
+  }
+  /** `f.resolve(ports)`, remembered per formula and set of container ports (`portsKey` names it). */
+  resolve(f, ports, portsKey) {
+    if (!f.dependsOnPorts) return f.base;
+    let byPorts = this.resolved.get(f);
+    if (!byPorts) this.resolved.set(f, byPorts = /* @__PURE__ */ new Map());
+    let hit = byPorts.get(portsKey);
+    if (!hit) byPorts.set(portsKey, hit = f.resolve(ports));
+    return hit;
+  }
+};
+function onlyAdds(apps) {
+  return apps.every(
+    (x) => x.policy.tier === void 0 && x.rules.denies.length === 0 && x.rules.rules.every((r) => r.action === "Allow" || r.action === "Log")
+  );
+}
+function open2(apps) {
+  return !apps.some((x) => x.selected === true && x.rules.isolates);
+}
+function sideOf(a, classes, table, cls, direction) {
+  const apps = a.applicable(cls.rep, direction);
+  if (!onlyAdds(apps)) return { kind: "engine" };
+  if (open2(apps)) return { kind: "all" };
+  const byFormula = /* @__PURE__ */ new Map();
+  for (const app of apps)
+    for (const rule2 of app.rules.rules) {
+      if (rule2.action !== "Allow") continue;
+      const f = table.ofRule(rule2);
+      let set2 = byFormula.get(f);
+      if (!set2) {
+        set2 = new Bitset(classes.size);
+        byFormula.set(f, set2);
+      }
+      for (const peer of rule2.peers) set2.orWith(classes.peerSet(peer));
+    }
+  const groups2 = [...byFormula].filter(([, set2]) => !set2.isEmpty).map(([formula, set2]) => ({ formula, set: set2 }));
+  return { kind: "groups", groups: groups2, unions: /* @__PURE__ */ new Map() };
+}
+function formulaAt(side, table, other) {
+  if (side.kind === "all") return PortFormula.ALL;
+  if (side.kind === "engine") throw new Error("an engine side has no formula");
+  const { groups: groups2, unions } = side;
+  if (groups2.length === 1)
+    return groups2[0].set.has(other) ? groups2[0].formula : void 0;
+  let mask = 0;
+  let hits;
+  for (let g = 0; g < groups2.length; g++) {
+    const group2 = groups2[g];
+    if (!group2.set.has(other)) continue;
+    if (g < 30) mask |= 1 << g;
+    else (hits ??= []).push(group2.formula);
+  }
+  if (hits) return unionOf(table, [...groups2.filter((x, g) => g < 30 && mask & 1 << g).map((x) => x.formula), ...hits]);
+  if (unions.has(mask)) return unions.get(mask);
+  const f = mask === 0 ? void 0 : unionOf(
+    table,
+    groups2.filter((_, g) => mask & 1 << g).map((x) => x.formula)
+  );
+  unions.set(mask, f);
+  return f;
+}
+function unionOf(table, list) {
+  return table.intern(list.reduce((x, y) => x.union(y)));
+}
+function sideReaches(side, other) {
+  if (side.kind !== "groups") return true;
+  return side.groups.some((g) => g.set.has(other));
+}
+function ipSideOf(a, table, cls, direction, families) {
+  const apps = a.applicable(cls.rep, direction);
+  if (!onlyAdds(apps)) return void 0;
+  const local = [];
+  for (const app of apps)
+    for (const rule2 of [...app.rules.rules, ...app.rules.denies])
+      for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
+  const atoms = partition(local, families);
+  if (open2(apps))
+    return mergeAlike(
+      atoms,
+      atoms.map(() => PortFormula.ALL)
+    );
+  const cover = /* @__PURE__ */ new Map();
+  const someAtom = atoms[0] ?? { family: 4, start: 0n, end: familyMax(4) };
+  for (const app of apps)
+    for (const rule2 of app.rules.rules) {
+      if (rule2.action !== "Allow") continue;
+      const f = table.ofRule(rule2);
+      let diff = cover.get(f);
+      if (!diff) {
+        diff = new Int32Array(atoms.length + 1);
+        cover.set(f, diff);
+      }
+      for (const peer of rule2.peers) {
+        if (peer.kind === "cidr") {
+          const [from, to] = span(atoms, peer.range);
+          if (from > to) continue;
+          diff[from] = diff[from] + 1;
+          diff[to + 1] = diff[to + 1] - 1;
+          for (const ex of mergeRanges(peer.except.map((e) => clip(e, peer.range)).filter((e) => e !== void 0))) {
+            const [ef, et] = span(atoms, ex);
+            if (ef > et) continue;
+            diff[ef] = diff[ef] - 1;
+            diff[et + 1] = diff[et + 1] + 1;
+          }
+        } else if (a.peerMatches(peer, { kind: "ip", range: someAtom }) !== false) {
+          diff[0] = diff[0] + 1;
+          diff[atoms.length] = diff[atoms.length] - 1;
+        }
+      }
+    }
+  const running = [...cover].map(([f, diff]) => ({ f, diff, n: 0 }));
+  const formulas = [];
+  const unions = /* @__PURE__ */ new Map();
+  for (let i = 0; i < atoms.length; i++) {
+    const hits = [];
+    let key = "";
+    for (let r = 0; r < running.length; r++) {
+      const run2 = running[r];
+      run2.n += run2.diff[i];
+      if (run2.n > 0) {
+        hits.push(run2.f);
+        key += `${r},`;
+      }
+    }
+    if (!unions.has(key)) unions.set(key, hits.length ? unionOf(table, hits) : void 0);
+    formulas.push(unions.get(key));
+  }
+  return mergeAlike(atoms, formulas);
+}
+function mergeAlike(atoms, formulas) {
+  const out = { atoms: [], formulas: [] };
+  atoms.forEach((atom, i) => {
+    const last = out.atoms.length - 1;
+    const prev = out.atoms[last];
+    if (prev && prev.family === atom.family && out.formulas[last] === formulas[i]) out.atoms[last] = { ...prev, end: atom.end };
+    else {
+      out.atoms.push(atom);
+      out.formulas.push(formulas[i]);
+    }
+  });
+  return out;
+}
+function compareStart(x, family, start) {
+  return x.family - family || (x.start < start ? -1 : x.start > start ? 1 : 0);
+}
+function span(atoms, r) {
+  let lo = 0;
+  let hi = atoms.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (compareStart(atoms[mid], r.family, r.start) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo - 1;
+  while (end + 1 < atoms.length) {
+    const next = atoms[end + 1];
+    if (next.family !== r.family || next.start > r.end) break;
+    end++;
+  }
+  return [lo, end];
+}
+function clip(e, r) {
+  if (e.family !== r.family) return void 0;
+  const start = e.start > r.start ? e.start : r.start;
+  const end = e.end < r.end ? e.end : r.end;
+  return start <= end ? { family: e.family, start, end } : void 0;
+}
+function mergeRanges(list) {
+  const sorted = [...list].sort((x, y) => x.family - y.family || (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+  const out = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.family === r.family && r.start <= last.end) {
+      if (r.end > last.end) out[out.length - 1] = { ...last, end: r.end };
+    } else out.push(r);
+  }
+  return out;
+}
 
 // src/analysis/connectivity.ts
 function rangeId(range) {
@@ -52946,123 +53555,343 @@ function groupByOwner(a) {
   return { groups: groups2, ids };
 }
 function computeConnectivity(a) {
+  return [...connectivityLines(a)];
+}
+function* mergeRuns(atoms) {
+  let run2;
+  for (const atom of atoms) {
+    if (run2 && run2.range.family === atom.range.family && run2.conns.equals(atom.conns))
+      run2 = { range: { ...run2.range, end: atom.range.end }, conns: run2.conns };
+    else {
+      if (run2 && !run2.conns.isEmpty) yield run2;
+      run2 = atom;
+    }
+  }
+  if (run2 && !run2.conns.isEmpty) yield run2;
+}
+function* connectivityLines(a) {
   const { groups: groups2, ids } = groupByOwner(a);
   const endpointOf = (p) => ids.get(p);
-  const all = [...ids.keys()];
-  const pods = all.filter((p) => !endpointOf(p).hostNetwork);
-  const hostEndpoints = [...new Set(all.filter((p) => endpointOf(p).hostNetwork).map(endpointOf))];
-  const cuts = cidrsOf(a);
-  const families = cuts.some((c) => c.family === 6) ? [4, 6] : [4];
-  const peerCache = /* @__PURE__ */ new Map();
-  const matching = (peer) => {
-    let hit = peerCache.get(peer);
+  const members = /* @__PURE__ */ new Map();
+  for (const group2 of groups2.values()) members.set(endpointOf(group2[0]), group2);
+  const endpoints = [...members.keys()].sort(compareEndpoints);
+  const pods = [...ids.keys()].filter((p) => !endpointOf(p).hostNetwork);
+  const families = cidrsOf(a).some((c) => c.family === 6) ? [4, 6] : [4];
+  const classes = new PodClasses(a, pods);
+  const table = new FormulaTable();
+  const sides = {
+    Egress: classes.classes.map((c) => sideOf(a, classes, table, c, "Egress")),
+    Ingress: classes.classes.map((c) => sideOf(a, classes, table, c, "Ingress"))
+  };
+  const candidates = {
+    Egress: classes.classes.map((c) => candidateSet(a, classes, c, "Egress")),
+    Ingress: classes.classes.map((c) => candidateSet(a, classes, c, "Ingress"))
+  };
+  const podPorts = /* @__PURE__ */ new Map();
+  const portsKey = (p) => {
+    let key = podPorts.get(p);
+    if (key === void 0) podPorts.set(p, key = JSON.stringify(p.ports));
+    return key;
+  };
+  const engineCache = /* @__PURE__ */ new Map();
+  const engine = (direction, me, mc, other, oc) => {
+    const dst = direction === "Egress" ? other : me;
+    const key = `${direction}${mc},${oc},${portsKey(dst)}`;
+    let hit = engineCache.get(key);
+    if (!hit) engineCache.set(key, hit = a.allowed(me, direction, other, true).upper);
+    return hit;
+  };
+  const formulaPairs = /* @__PURE__ */ new Map();
+  const pairValue = (sc, dc) => {
+    const es = sides.Egress[sc];
+    const is = sides.Ingress[dc];
+    if (es.kind === "engine" || is.kind === "engine") return "engine";
+    const egress = formulaAt(es, table, dc);
+    const ingress = egress && formulaAt(is, table, sc);
+    if (!egress || !ingress) return ConnSet.NONE;
+    let byIngress = formulaPairs.get(egress);
+    if (!byIngress) formulaPairs.set(egress, byIngress = /* @__PURE__ */ new Map());
+    let hit = byIngress.get(ingress);
     if (!hit) {
-      hit = a.podsMatching(peer);
-      peerCache.set(peer, hit);
+      hit = !egress.dependsOnPorts && !ingress.dependsOnPorts ? egress.base.intersect(ingress.base) : { egress, ingress, byPorts: /* @__PURE__ */ new Map() };
+      byIngress.set(ingress, hit);
     }
     return hit;
   };
-  const candidates = (pod, direction) => {
-    if (a.isolated(pod, direction) === false) return void 0;
-    const out = /* @__PURE__ */ new Set();
-    for (const app of a.applicable(pod, direction)) {
-      for (const rule2 of app.rules.rules) {
-        if (rule2.action === "Deny" || rule2.action === "Log") continue;
-        for (const peer of rule2.peers) {
-          const list = matching(peer);
-          if (list === a.pods) return void 0;
-          for (const p of list) out.add(p);
-        }
-      }
+  const rows = /* @__PURE__ */ new Map();
+  const rowOf = (sc) => {
+    let row = rows.get(sc);
+    if (!row) {
+      if (rows.size * classes.size > 8e6) rows.clear();
+      rows.set(sc, row = new Array(classes.size));
     }
-    return out;
+    return row;
   };
-  const pairs2 = /* @__PURE__ */ new Map();
-  const add = (s, d, conns) => {
-    const row = pairs2.get(s) ?? /* @__PURE__ */ new Map();
-    pairs2.set(s, row);
+  const podPair = (s, sc, d, dc, row, ports) => {
+    let v = row[dc];
+    if (v === void 0) row[dc] = v = pairValue(sc, dc);
+    if (v instanceof ConnSet) return v;
+    if (v === "engine") {
+      const egress = engine("Egress", s, sc, d, dc);
+      return egress.isEmpty ? egress : egress.intersect(engine("Ingress", d, dc, s, sc));
+    }
+    let hit = v.byPorts.get(ports);
+    if (!hit) v.byPorts.set(ports, hit = v.egress.resolve(d.ports).intersect(v.ingress.resolve(d.ports)));
+    return hit;
+  };
+  const reachable = /* @__PURE__ */ new Map();
+  const reachOf = (sc) => {
+    let set2 = reachable.get(sc);
+    if (!set2) {
+      set2 = new Bitset(classes.size);
+      const egress = sides.Egress[sc];
+      const egressCandidates = candidates.Egress[sc];
+      for (let dc = 0; dc < classes.size; dc++) {
+        const ingressCandidates = candidates.Ingress[dc];
+        const weighed = ingressCandidates ? ingressCandidates.has(sc) : !egressCandidates || egressCandidates.has(dc);
+        if (weighed && sideReaches(egress, dc) && sideReaches(sides.Ingress[dc], sc)) set2.add(dc);
+      }
+      reachable.set(sc, set2);
+    }
+    return set2;
+  };
+  const hostPairs = /* @__PURE__ */ new Map();
+  const addHost = (s, d, conns) => {
+    const row = hostPairs.get(s) ?? /* @__PURE__ */ new Map();
+    hostPairs.set(s, row);
     row.set(d, (row.get(d) ?? ConnSet.NONE).union(conns));
   };
-  const inMap = new Set(pods);
-  const egressTargets = new Map(pods.map((p) => [p, candidates(p, "Egress")]));
-  const openSources = pods.filter((p) => egressTargets.get(p) === void 0);
-  const reverse = /* @__PURE__ */ new Map();
-  for (const [s, targets] of egressTargets) for (const d of targets ?? []) reverse.set(d, [...reverse.get(d) ?? [], s]);
-  for (const d of pods) {
-    const fromIngress = candidates(d, "Ingress");
-    const sources2 = fromIngress ? [...fromIngress].filter((s) => inMap.has(s)) : [...openSources, ...reverse.get(d) ?? []];
-    const seen = /* @__PURE__ */ new Set();
-    for (const s of sources2) {
-      if (endpointOf(s) === endpointOf(d) || seen.has(s)) continue;
-      seen.add(s);
-      const egress = a.allowed(s, "Egress", d, true).upper;
-      if (egress.isEmpty) continue;
-      const conns = egress.intersect(a.allowed(d, "Ingress", s, true).upper);
-      if (!conns.isEmpty) add(endpointOf(s), endpointOf(d), conns);
-    }
-  }
   const nodeAddress = { kind: "dns-address" };
   const reach = (pod, direction, host) => a.allowed(pod, direction, { ...host, hostNetwork: false }, true).upper.union(a.allowed(pod, direction, nodeAddress, true).upper);
-  for (const h of hostEndpoints) {
-    const hosts = groups2.get(h.id.replace(/\[hostNetwork\]$/, "")) ?? [];
-    for (const others of groups2.values()) {
-      const o = endpointOf(others[0]);
+  for (const h of endpoints) {
+    if (!h.hostNetwork) continue;
+    const hosts = members.get(h);
+    for (const o of endpoints) {
       if (o === h) continue;
       if (o.hostNetwork) {
-        add(h, o, ConnSet.ALL);
+        addHost(h, o, ConnSet.ALL);
         continue;
       }
       let inbound = ConnSet.NONE;
       let outbound = ConnSet.NONE;
       for (const hp of hosts)
-        for (const op of others) {
+        for (const op of members.get(o)) {
           inbound = inbound.union(reach(op, "Ingress", hp));
           outbound = outbound.union(reach(op, "Egress", hp));
         }
-      if (!inbound.isEmpty) add(h, o, inbound);
-      if (!outbound.isEmpty) add(o, h, outbound);
+      if (!inbound.isEmpty) addHost(h, o, inbound);
+      if (!outbound.isEmpty) addHost(o, h, outbound);
     }
   }
-  const lines2 = [];
-  for (const [s, row] of pairs2) for (const [d, connections] of row) lines2.push({ source: s, destination: d, connections });
   const whole = (family) => ({ family, start: 0n, end: familyMax(family) });
-  for (const [, group2] of groups2) {
-    const me = endpointOf(group2[0]);
-    for (const direction of ["Ingress", "Egress"]) {
-      const push = (range, conns) => {
-        if (conns.isEmpty) return;
-        const ip = { kind: "ip", id: rangeId(range), range };
-        lines2.push(
-          direction === "Ingress" ? { source: ip, destination: me, connections: conns } : { source: me, destination: ip, connections: conns }
-        );
+  const ipSides = { Egress: /* @__PURE__ */ new Map(), Ingress: /* @__PURE__ */ new Map() };
+  const ipSide = (c, direction) => {
+    const known = ipSides[direction];
+    if (!known.has(c)) known.set(c, ipSideOf(a, table, classes.classes[c], direction, families));
+    return known.get(c);
+  };
+  const ipLines = (me, direction) => {
+    if (me.hostNetwork) return families.map((f) => ({ range: whole(f), conns: ConnSet.ALL }));
+    const group2 = members.get(me);
+    const cls = classes.classOf(group2[0]).index;
+    const fast = group2.every((p) => classes.classOf(p).index === cls) ? ipSide(cls, direction) : void 0;
+    if (fast) {
+      const conns = (i2) => {
+        const f = fast.formulas[i2];
+        if (!f) return ConnSet.NONE;
+        if (direction === "Egress") return f.base;
+        let out = ConnSet.NONE;
+        for (const pod of group2) out = out.union(table.resolve(f, pod.ports, portsKey(pod)));
+        return out;
       };
-      if (me.hostNetwork) {
-        for (const f of families) push(whole(f), ConnSet.ALL);
-        continue;
-      }
-      let run2;
-      const local = [];
-      for (const pod of group2) {
-        for (const app of a.applicable(pod, direction)) {
-          for (const rule2 of [...app.rules.rules, ...app.rules.denies])
-            for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
+      let i = 0;
+      const next = () => {
+        while (i < fast.atoms.length) {
+          const range = fast.atoms[i];
+          const c = conns(i++);
+          let end = range.end;
+          while (i < fast.atoms.length && fast.atoms[i].family === range.family && conns(i).equals(c))
+            end = fast.atoms[i++].end;
+          if (!c.isEmpty) return { done: false, value: { range: end === range.end ? range : { ...range, end }, conns: c } };
         }
-      }
-      for (const atom of partition(local, families)) {
+        return { done: true, value: void 0 };
+      };
+      return { [Symbol.iterator]: () => ({ next }) };
+    }
+    const local = [];
+    for (const pod of group2)
+      for (const app of a.applicable(pod, direction))
+        for (const rule2 of [...app.rules.rules, ...app.rules.denies])
+          for (const peer of rule2.peers) if (peer.kind === "cidr") local.push(peer.range, ...peer.except);
+    return mergeRuns(
+      partition(local, families).map((atom) => {
         let conns = ConnSet.NONE;
         for (const pod of group2) conns = conns.union(a.allowed(pod, direction, { kind: "ip", range: atom }, true).upper);
-        if (run2 && run2.range.family === atom.family && run2.conns.equals(conns)) run2.range = { ...run2.range, end: atom.end };
-        else {
-          if (run2) push(run2.range, run2.conns);
-          run2 = { range: atom, conns };
-        }
+        return { range: atom, conns };
+      })
+    );
+  };
+  const ipEndpoints = { 4: /* @__PURE__ */ new Map(), 6: /* @__PURE__ */ new Map() };
+  const ipEndpoint = (range) => {
+    const byStart = ipEndpoints[range.family];
+    let byEnd = byStart.get(range.start);
+    if (!byEnd) byStart.set(range.start, byEnd = /* @__PURE__ */ new Map());
+    let e = byEnd.get(range.end);
+    if (!e) byEnd.set(range.end, e = { kind: "ip", id: rangeId(range), range });
+    return e;
+  };
+  const before = (x, y) => {
+    const r = x.line.range;
+    const q = y.line.range;
+    if (r.family !== q.family) return r.family < q.family;
+    if (r.start !== q.start) return r.start < q.start;
+    return x.rank < y.rank;
+  };
+  const heap = new MinHeap(before);
+  endpoints.forEach((e, rank) => {
+    const rest = ipLines(e, "Ingress")[Symbol.iterator]();
+    const first = rest.next();
+    if (!first.done) heap.push({ line: first.value, rank, rest });
+  });
+  for (let top = heap.pop(); top; top = heap.pop()) {
+    yield { source: ipEndpoint(top.line.range), destination: endpoints[top.rank], connections: top.line.conns };
+    const next = top.rest.next();
+    if (!next.done) heap.push({ ...top, line: next.value });
+  }
+  const controller = ingressControllerLines(a, groups2, endpointOf);
+  const HOST = -1;
+  const MANY = -2;
+  const single = Int32Array.from(endpoints, (e) => {
+    if (e.hostNetwork) return HOST;
+    const group2 = members.get(e);
+    return group2.length === 1 ? classes.classOf(group2[0]).index : MANY;
+  });
+  const firstPod = endpoints.map((e) => members.get(e)[0]);
+  const portsOf = firstPod.map(portsKey);
+  const manyPair = (mine, mineClasses, mineRows, reachSets, d) => {
+    let conns = ConnSet.NONE;
+    for (let i = 0; i < mine.length; i++)
+      for (const dp of members.get(d)) {
+        const c = classes.classOf(dp).index;
+        if (reachSets[i].has(c))
+          conns = conns.union(
+            podPair(mine[i], mineClasses[i], dp, c, mineRows[i], portsKey(dp))
+          );
       }
-      if (run2) push(run2.range, run2.conns);
+    return conns;
+  };
+  const hostPositions = endpoints.flatMap((e, j) => e.hostNetwork ? [j] : []);
+  const sharing = new Int32Array(classes.size);
+  for (const c of single) if (c >= 0) sharing[c] = sharing[c] + 1;
+  const classRows = /* @__PURE__ */ new Map();
+  let kept = 0;
+  const classRow = (sc, pod) => {
+    const known = classRows.get(sc);
+    if (known) return known;
+    const row = rowOf(sc);
+    const reach2 = reachOf(sc);
+    const positions = [];
+    const conns = [];
+    for (let j = 0; j < endpoints.length; j++) {
+      const dc = single[j];
+      if (dc === HOST || dc >= 0 && !reach2.has(dc)) continue;
+      const c = dc >= 0 ? podPair(pod, sc, firstPod[j], dc, row, portsOf[j]) : manyPair([pod], [sc], [row], [reach2], endpoints[j]);
+      if (c === ConnSet.NONE || c.isEmpty) continue;
+      positions.push(j);
+      conns.push(c);
+    }
+    const out = { positions: Int32Array.from(positions), conns };
+    if (sharing[sc] > 1 && kept + conns.length < 3e7) {
+      kept += conns.length;
+      classRows.set(sc, out);
+    }
+    return out;
+  };
+  const sources2 = [...endpoints];
+  if (controller.length) sources2.push(controller[0].source);
+  sources2.sort(compareEndpoints);
+  for (const s of sources2) {
+    if (s.kind !== "workload") continue;
+    if (s.id === INGRESS_CONTROLLER_ID && !members.has(s)) {
+      yield* [...controller].sort(compareLines);
+      continue;
+    }
+    for (const l of ipLines(s, "Egress")) yield { source: s, destination: ipEndpoint(l.range), connections: l.conns };
+    const fromHost = hostPairs.get(s);
+    if (s.hostNetwork) {
+      for (const d of [...fromHost?.keys() ?? []].sort(compareEndpoints))
+        yield { source: s, destination: d, connections: fromHost?.get(d) };
+      continue;
+    }
+    const mine = members.get(s);
+    const mineClasses = mine.map((p) => classes.classOf(p).index);
+    const reachSets = mineClasses.map(reachOf);
+    const mineRows = mineClasses.map(rowOf);
+    if (mine.length === 1) {
+      const row = classRow(mineClasses[0], mine[0]);
+      let h = 0;
+      for (let k = 0; k <= row.positions.length; k++) {
+        const j = k < row.positions.length ? row.positions[k] : endpoints.length;
+        for (; h < hostPositions.length && hostPositions[h] < j; h++) {
+          const d2 = endpoints[hostPositions[h]];
+          const conns = d2 === s ? void 0 : fromHost?.get(d2);
+          if (conns) yield { source: s, destination: d2, connections: conns };
+        }
+        const d = endpoints[j];
+        if (d && d !== s) yield { source: s, destination: d, connections: row.conns[k] };
+      }
+      continue;
+    }
+    for (let j = 0; j < endpoints.length; j++) {
+      const d = endpoints[j];
+      if (d === s) continue;
+      if (single[j] === HOST) {
+        const conns2 = fromHost?.get(d);
+        if (conns2) yield { source: s, destination: d, connections: conns2 };
+        continue;
+      }
+      const conns = manyPair(mine, mineClasses, mineRows, reachSets, d);
+      if (!conns.isEmpty) yield { source: s, destination: d, connections: conns };
     }
   }
-  lines2.push(...ingressControllerLines(a, groups2, endpointOf));
-  return lines2.sort(compareLines);
 }
+var MinHeap = class {
+  constructor(before) {
+    this.before = before;
+  }
+  before;
+  items = [];
+  push(x) {
+    const items = this.items;
+    items.push(x);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = i - 1 >> 1;
+      if (!this.before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+  pop() {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === void 0) return top;
+    items[0] = last;
+    let i = 0;
+    for (; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < items.length && this.before(items[l], items[m])) m = l;
+      if (r < items.length && this.before(items[r], items[m])) m = r;
+      if (m === i) break;
+      [items[i], items[m]] = [items[m], items[i]];
+      i = m;
+    }
+    return top;
+  }
+};
 var INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns";
 var INGRESS_CONTROLLER_ID = "{ingress-controller}";
 function ingressControllerPod() {
@@ -54074,8 +54903,7 @@ function kubernetesPeer(p, namespace) {
   }
   const nsNode = p.get("namespaceSelector");
   const podNode = p.get("podSelector");
-  if (!nsNode && !podNode)
-    return { kind: "pods", namespaces: { kind: "own", namespace }, pods: { test: () => false, hints: [], all: false }, node: p };
+  if (!nsNode && !podNode) return { kind: "pods", namespaces: { kind: "own", namespace }, pods: MATCH_NONE, node: p };
   return {
     kind: "pods",
     // No namespaceSelector: the policy's own namespace. Both present: AND.
@@ -54141,6 +54969,7 @@ var NetpolAnalysis = class {
         this.policies.push(...parseCiliumPolicies(r, index));
       else if (isAdminPolicy(r)) this.policies.push(parseAdminPolicy(r, index));
     });
+    this.keysRead = labelKeysRead(this.policies);
     for (const p of this.policies) {
       let bucket = this.clusterwide;
       if (p.namespace !== void 0) {
@@ -54149,12 +54978,14 @@ var NetpolAnalysis = class {
       }
       bucket.all.push(p);
       const hint = p.pods.hints[0];
-      if (hint) {
-        const key = hintKey(hint[0], hint[1]);
-        const list = bucket.byHint.get(key) ?? [];
+      const [key, values] = hint ? [hint[0], [hint[1]]] : p.pods.oneOf ?? ["", []];
+      const keys = values.map((v) => hintKey(key, v));
+      for (const k of new Set(keys)) {
+        const list = bucket.byHint.get(k) ?? [];
         list.push(p);
-        bucket.byHint.set(key, list);
-      } else bucket.rest.push(p);
+        bucket.byHint.set(k, list);
+      }
+      if (keys.length === 0) bucket.rest.push(p);
     }
     for (const w of model.workloads) {
       const pod = {
@@ -54194,6 +55025,9 @@ var NetpolAnalysis = class {
     ["Ingress", /* @__PURE__ */ new WeakMap()],
     ["Egress", /* @__PURE__ */ new WeakMap()]
   ]);
+  applicableByClass = /* @__PURE__ */ new Map();
+  /** Pod label keys any selector reads (undefined: some selector does not say). */
+  keysRead;
   pod(w) {
     const p = this.byWorkload.get(w);
     if (!p) throw new Error(`workload ${w.namespace}/${w.name} is not in the model`);
@@ -54253,24 +55087,44 @@ var NetpolAnalysis = class {
     const cache = this.applicableCache.get(direction);
     const hit = cache.get(pod);
     if (hit) return hit;
-    const out = [];
-    if (!pod.hostNetwork) {
-      for (const policy of this.candidates(pod)) {
-        const rules = policy[direction];
-        if (!rules) continue;
-        const selected = this.selects(policy, pod);
-        if (selected !== false) out.push({ policy, selected, rules });
-      }
+    const key = pod.standInFor ? void 0 : classKey(pod, this.keysRead);
+    let shared3 = key !== void 0 ? this.applicableByClass.get(key) : void 0;
+    if (!shared3) {
+      shared3 = { selection: this.selection(pod) };
+      if (key !== void 0) this.applicableByClass.set(key, shared3);
     }
-    out.sort((a, b) => a.policy.order - b.policy.order || a.policy.index - b.policy.index);
+    let out = shared3[direction];
+    if (!out) {
+      out = [];
+      for (const { policy, selected } of shared3.selection) {
+        const rules = policy[direction];
+        if (rules) out.push({ policy, selected, rules });
+      }
+      shared3[direction] = out;
+    }
     cache.set(pod, out);
     return out;
   }
+  /** The policies that (may) select the pod, in evaluation order. */
+  selection(pod) {
+    const out = [];
+    if (pod.hostNetwork) return out;
+    for (const policy of this.candidates(pod)) {
+      const selected = this.selects(policy, pod);
+      if (selected !== false) out.push({ policy, selected });
+    }
+    return out.sort((a, b) => a.policy.order - b.policy.order || a.policy.index - b.policy.index);
+  }
   isolated(pod, direction) {
-    let result2 = false;
-    for (const a of this.applicable(pod, direction)) if (a.rules.isolates) result2 = triOr(result2, a.selected);
+    const apps = this.applicable(pod, direction);
+    let result2 = this.isolatedCache.get(apps);
+    if (result2 !== void 0) return result2;
+    result2 = false;
+    for (const a of apps) if (a.rules.isolates) result2 = triOr(result2, a.selected);
+    this.isolatedCache.set(apps, result2);
     return result2;
   }
+  isolatedCache = /* @__PURE__ */ new WeakMap();
   peerMatches(peer, ep) {
     switch (peer.kind) {
       case "all":
@@ -54317,6 +55171,25 @@ var NetpolAnalysis = class {
     if (apps.length === 0) return { lower: ConnSet.ALL, upper: ConnSet.ALL };
     const dst = direction === "Ingress" ? pod : other;
     const dstPorts = dst.kind === "pod" ? dst.ports : [];
+    let byOther = this.allowedCache.get(apps);
+    if (!byOther) this.allowedCache.set(apps, byOther = /* @__PURE__ */ new WeakMap());
+    let byPorts = byOther.get(other);
+    if (!byPorts) byOther.set(other, byPorts = /* @__PURE__ */ new Map());
+    const key = `${upperOnly ? "upper" : "both"}${direction === "Ingress" ? this.portsKey(pod.ports) : ""}`;
+    const known = byPorts.get(key);
+    if (known) return known;
+    const answer = this.computeAllowed(apps, other, dstPorts, upperOnly);
+    byPorts.set(key, answer);
+    return answer;
+  }
+  allowedCache = /* @__PURE__ */ new WeakMap();
+  portsKeys = /* @__PURE__ */ new WeakMap();
+  portsKey(ports) {
+    let key = this.portsKeys.get(ports);
+    if (key === void 0) this.portsKeys.set(ports, key = JSON.stringify(ports));
+    return key;
+  }
+  computeAllowed(apps, other, dstPorts, upperOnly) {
     const sure = apps.filter((a) => a.selected === true);
     const bounds = (list) => {
       const upper = this.evaluate(list, other, dstPorts, "upper");
@@ -54350,8 +55223,8 @@ var NetpolAnalysis = class {
       const m = this.ruleMatches(rule2, other);
       return permissive === (bound === "upper") ? m !== false : m === true;
     };
-    const firstMatch = (list, open3, hits2) => {
-      let rest = open3;
+    const firstMatch = (list, open4, hits2) => {
+      let rest = open4;
       let allowed = ConnSet.NONE;
       let passed = ConnSet.NONE;
       outer: for (const a of list) {
@@ -54380,29 +55253,29 @@ var NetpolAnalysis = class {
     const own = apps.filter((a) => a.policy.tier === void 0);
     const baseline = apps.filter((a) => a.policy.tier === "baseline");
     const top = admin.length ? firstMatch(admin, ConnSet.ALL, hits) : { allowed: ConnSet.NONE, passed: ConnSet.NONE, rest: ConnSet.ALL };
-    const open2 = top.rest.union(top.passed);
+    const open3 = top.rest.union(top.passed);
     if (hits) record(hits.splice(0), (h) => h.connections);
-    if (open2.isEmpty) return top.allowed;
+    if (open3.isEmpty) return top.allowed;
     let denied = ConnSet.NONE;
     for (const a of own)
       for (const rule2 of a.rules.denies)
         if (takes(rule2, false)) {
           const c = resolvePorts(rule2.ports, dstPorts);
           if (hits)
-            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open2).subtract(denied));
+            record([{ policy: a.policy, rule: rule2, action: "Deny", connections: c }], (h) => h.connections.intersect(open3).subtract(denied));
           denied = denied.union(c);
         }
     const isolating = own.filter((a) => a.rules.isolates);
     if (isolating.length) {
       const mid = firstMatch(own, ConnSet.ALL, hits);
       if (hits) {
-        record(hits.splice(0), (h) => h.connections.intersect(open2).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
-        const unmatched = mid.rest.intersect(open2).subtract(denied);
+        record(hits.splice(0), (h) => h.connections.intersect(open3).subtract(h.action === "Deny" ? ConnSet.NONE : denied));
+        const unmatched = mid.rest.intersect(open3).subtract(denied);
         if (!unmatched.isEmpty) trace?.push({ kind: "isolated", policies: isolating.map((a) => a.policy), connections: unmatched });
       }
-      return top.allowed.union(mid.allowed.union(mid.passed).intersect(open2).subtract(denied));
+      return top.allowed.union(mid.allowed.union(mid.passed).intersect(open3).subtract(denied));
     }
-    const left = open2.subtract(denied);
+    const left = open3.subtract(denied);
     if (!baseline.length) {
       if (!left.isEmpty) trace?.push({ kind: "open", reason: "not-isolated", connections: left });
       return top.allowed.union(left);
@@ -54606,12 +55479,15 @@ var netpol_selects_nothing_default = defineRule({
   tags: ["kubernetes", "network-policy"],
   *check({ model, netpol }) {
     const a = netpol;
+    const templated = /* @__PURE__ */ new Map();
     for (const policy of a.policies) {
       if (policy.namespace === void 0 || policy.pods.all || !policy.selectorNode) continue;
       if (namespaceInfo(model, policy.namespace).incomplete !== void 0) continue;
       const pods = a.podsIn(policy.namespace);
       if (pods.length === 0) continue;
-      if (hasTemplateMarkup(policy.selectorNode.value) || pods.some((pod) => hasTemplateMarkup(pod.labels))) continue;
+      let podsTemplated = templated.get(policy.namespace);
+      if (podsTemplated === void 0) templated.set(policy.namespace, podsTemplated = pods.some((p) => hasTemplateMarkup(p.labels)));
+      if (podsTemplated || hasTemplateMarkup(policy.selectorNode.value)) continue;
       if (pods.some((pod) => a.selectsIgnoringHostNetwork(policy, pod) !== false)) continue;
       yield {
         at: policy.selectorNode.keyLoc,
@@ -55039,6 +55915,7 @@ var package_default = {
     "ajv-formats": "^3.0.1",
     esbuild: "^0.28.2",
     eslint: "^9.39.5",
+    "fast-glob": "^3.3.3",
     ignore: "^7.0.16",
     "js-yaml": "^4.3.2",
     "kubernetes-models": "^4.5.1",
@@ -55092,11 +55969,18 @@ var GuardedReader = class {
   }
   maxBytes;
   realRoot;
+  read(abs, options = {}) {
+    return this.open(abs, options, true);
+  }
   /**
-   * `explicit`: the user named this path, so it may lie anywhere. `within`: a folder the
-   * user named outside the repository; files found in it may not lead out of it.
+   * Everything `read` looks at, but the content: whether the file can be read, or why not.
+   * Discovery checks manifests this way and leaves their reading to the model, which keeps
+   * no text it does not need.
    */
-  read(abs, { explicit = false, within, plain: plain2 = false } = {}) {
+  check(abs, options = {}) {
+    return this.open(abs, options, false);
+  }
+  open(abs, { explicit = false, within, plain: plain2 = false }, content) {
     let real;
     try {
       real = plain2 ? abs : fs3.realpathSync(abs);
@@ -55113,6 +55997,7 @@ var GuardedReader = class {
       const stat2 = fs3.fstatSync(fd);
       if (!stat2.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat2)})` };
       if (stat2.size > this.maxBytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      if (!content) return { ok: true, text: "" };
       const bytes = readBounded(fd, stat2.size, this.maxBytes);
       if (!bytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
       return { ok: true, text: decodeText(bytes) };
@@ -55149,18 +56034,22 @@ var GuardedReader = class {
     return rel === "" || !rel.startsWith("..") && !path6.isAbsolute(rel);
   }
 };
+var scratch = Buffer.allocUnsafe(0);
+var SCRATCH_MAX = 8 << 20;
+var PROBE = Buffer.alloc(1);
 function readBounded(fd, expected, max) {
   const chunks = [];
   let total = 0;
-  let size = Math.min(expected + 1, max + 1);
+  const first = Math.min(expected + 1, max + 1);
+  if (scratch.length < first && first <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(first, 64 << 10)));
+  let chunk = first <= scratch.length ? scratch.subarray(0, first) : Buffer.allocUnsafe(first);
   for (; ; ) {
-    const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(size, max + 1 - total)));
     const n = fs3.readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     total += n;
     if (total > max) return void 0;
-    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-    size = 1 << 20;
+    chunks.push(chunk === PROBE ? Buffer.from(PROBE) : n === chunk.length ? chunk : chunk.subarray(0, n));
+    chunk = n < chunk.length ? PROBE : Buffer.allocUnsafe(Math.max(1, Math.min(1 << 20, max + 1 - total)));
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
@@ -55318,8 +56207,8 @@ function loadConfig(file, displayName, knownRules) {
   const raw = parsed.docs[0] ?? {};
   const locator = new YamlLocator(text);
   const problem = (message, key, part) => {
-    const span = locator.locate(0, key, part);
-    return new ConfigError(message, displayName, span?.start.line, span?.start.column);
+    const span2 = locator.locate(0, key, part);
+    return new ConfigError(message, displayName, span2?.start.line, span2?.start.column);
   };
   const ajv = new import_ajv.Ajv({ allErrors: true, strict: true });
   const validate450 = ajv.compile(CONFIG_SCHEMA);
@@ -55582,6 +56471,32 @@ function firstStatement(text) {
 }
 
 // src/discover/discover.ts
+var DiscoveredFile = class {
+  constructor(path21, abs, kind, reader, options, text) {
+    this.path = path21;
+    this.abs = abs;
+    this.kind = kind;
+    this.#reader = reader;
+    this.#options = options;
+    this.#text = text;
+  }
+  path;
+  abs;
+  kind;
+  #text;
+  #reader;
+  #options;
+  get text() {
+    if (this.#text === void 0) {
+      const read = this.#reader.read(this.abs, this.#options);
+      this.#text = read.ok ? read.text : "";
+    }
+    return this.#text;
+  }
+  release() {
+    this.#text = void 0;
+  }
+};
 var ALWAYS_SKIPPED = /* @__PURE__ */ new Set([".git", "node_modules"]);
 var TEST_DATA = /* @__PURE__ */ new Set(["testdata", "__fixtures__", "__snapshots__"]);
 var TEST_DATA_NOTICE = "skipped test data directory (inputs for some program's tests); name it on the command line or list it in the config's `include` to check it";
@@ -55628,7 +56543,14 @@ function discover(options) {
     let byName2 = kindByName(rel);
     if (byName2 === void 0 && plain2 && mayBeScript(rel) && reader.hasShebang(abs)) byName2 = "needs-content";
     if (byName2 === void 0 && !explicit) return;
-    const read = reader.read(abs, within === void 0 ? { explicit, plain: plain2 } : { explicit, within, plain: plain2 });
+    const readOptions = within === void 0 ? { explicit, plain: plain2 } : { explicit, within, plain: plain2 };
+    if (byName2 === "manifest") {
+      const checked = reader.check(abs, readOptions);
+      if (checked.ok) found.set(rel, new DiscoveredFile(rel, abs, byName2, reader, readOptions));
+      else notices.push({ level: checked.level, file: rel, message: checked.reason });
+      return;
+    }
+    const read = reader.read(abs, readOptions);
     if (!read.ok) {
       notices.push({ level: read.level, file: rel, message: read.reason });
       return;
@@ -55639,7 +56561,7 @@ function discover(options) {
       if (explicit) notices.push({ level: "note", file: rel, message: "not a recognised input; skipped" });
       return;
     }
-    found.set(rel, { path: rel, abs, kind, text });
+    found.set(rel, new DiscoveredFile(rel, abs, kind, reader, readOptions, text));
   };
   for (const given of options.paths) {
     const abs = path9.resolve(options.cwd, given);
@@ -55710,6 +56632,7 @@ function walk(dir, inherited, w) {
     const isDir = entry.isDirectory();
     const isFile = entry.isFile() || entry.isSymbolicLink() && isRegularFile(abs);
     if (!isDir && !isFile) continue;
+    if (!isDir && kindByName(entry.name) === void 0 && !(entry.isFile() && mayBeScript(entry.name))) continue;
     if (isIgnored(scopes, abs, isDir)) continue;
     if (!isDir) w.visit(abs, entry.isFile());
     else if (!TEST_DATA.has(entry.name)) walk(abs, scopes, w);
@@ -55739,9 +56662,9 @@ function isRegularFile(abs) {
 function isPathLocation(loc) {
   return "path" in loc;
 }
-function spanContains(span, p) {
-  const after = p.line > span.start.line || p.line === span.start.line && p.column >= span.start.column;
-  const before = p.line < span.end.line || p.line === span.end.line && p.column <= span.end.column;
+function spanContains(span2, p) {
+  const after = p.line > span2.start.line || p.line === span2.start.line && p.column >= span2.start.column;
+  const before = p.line < span2.end.line || p.line === span2.end.line && p.column <= span2.end.column;
   return after && before;
 }
 
@@ -55755,16 +56678,18 @@ var RepositoryReader = class {
   constructor(root, files, notices, maxFileBytes) {
     this.root = root;
     this.notices = notices;
-    for (const f of files) this.known.set(f.path, f.text);
+    for (const f of files) this.discovered.set(f.path, f);
     this.reader = new GuardedReader(root, maxFileBytes);
   }
   root;
   notices;
   known = /* @__PURE__ */ new Map();
+  /** Discovered files, whose texts are read only when asked for. */
+  discovered = /* @__PURE__ */ new Map();
   refused = /* @__PURE__ */ new Set();
   reader;
   read(rel) {
-    const known = this.known.get(rel);
+    const known = this.known.get(rel) ?? this.discovered.get(rel)?.text;
     if (known !== void 0) return known;
     const abs = this.resolve(rel);
     if (!abs || !fs6.existsSync(abs) || isFolder(abs)) return void 0;
@@ -56057,8 +56982,10 @@ var TEMPLATE_PATHS = {
   ]
 };
 function applyContext(object, group2, namespaced, context) {
-  const out = structuredClone(object);
-  const kind = String(out["kind"]);
+  const kind = String(object["kind"]);
+  const out = kind === "NetworkPolicy" ? structuredClone(object) : { ...object };
+  const owned = /* @__PURE__ */ new Set([out]);
+  const ensureMap = (start, keys, create) => ownMap(start, keys, create, owned);
   const builtIn = group2 === "" || group2 === "apps" || group2 === "batch" || group2 === "policy" || group2 === "networking.k8s.io";
   const metadata = ensureMap(out, ["metadata"], true);
   if (context.namespace !== void 0) {
@@ -56101,16 +57028,23 @@ function namesOnTheWay(name, context) {
   for (const { prefix, suffix } of context.renames) names.push(`${prefix}${names[names.length - 1]}${suffix}`);
   return names;
 }
-function ensureMap(start, keys, create) {
+function ownMap(start, keys, create, owned) {
   let at = start;
   for (const key of keys) {
     const next = at[key];
     if (isPlainObject(next)) {
-      at = next;
+      let mine = next;
+      if (!owned.has(next)) {
+        mine = { ...next };
+        owned.add(mine);
+        at[key] = mine;
+      }
+      at = mine;
       continue;
     }
     if (!create || next !== void 0 && next !== null) return void 0;
     const made = {};
+    owned.add(made);
     at[key] = made;
     at = made;
   }
@@ -58795,7 +59729,7 @@ var TokStream = class {
   /** Elements after `{`, up to and including `}`; each element is one or more tokens (`10.0.0.1 - 10.0.0.9`). */
   elementList() {
     const out = [];
-    const open2 = [];
+    const open3 = [];
     let current = [];
     for (; ; ) {
       const t = this.next();
@@ -58809,14 +59743,14 @@ var TokStream = class {
         }
         current.length = 0;
         if (t.k === "}") {
-          const outer = open2.pop();
+          const outer = open3.pop();
           if (!outer) return out;
           current = outer;
         }
         continue;
       }
       if (t.k === "{") {
-        open2.push(current);
+        open3.push(current);
         current = [];
         continue;
       }
@@ -59243,10 +60177,10 @@ var Lexer2 = class _Lexer {
     return parts;
   }
   /** Offset after the bracket closing the one at `open`, skipping quotes and nesting. */
-  matching(open2, o, c) {
+  matching(open3, o, c) {
     const s = this.src;
     let depth = 0;
-    for (let i = open2; i < s.length; i++) {
+    for (let i = open3; i < s.length; i++) {
       const ch = s[i];
       if (ch === "\\") {
         i++;
@@ -59270,7 +60204,7 @@ var Lexer2 = class _Lexer {
         if (depth === 0) return i + 1;
       }
     }
-    throw this.fail(`unclosed "${o}"`, open2);
+    throw this.fail(`unclosed "${o}"`, open3);
   }
 };
 function ansiC(s, from) {
@@ -59511,8 +60445,8 @@ var Parser = class {
           }
         }
         this.skipNewlines();
-        const open2 = this.lex.peek();
-        const brace = this.isReserved(open2, /* @__PURE__ */ new Set(["{"]));
+        const open3 = this.lex.peek();
+        const brace = this.isReserved(open3, /* @__PURE__ */ new Set(["{"]));
         this.expectWord(brace ? "{" : "do");
         const body = this.list(/* @__PURE__ */ new Set([brace ? "}" : "done"]));
         this.expectWord(brace ? "}" : "done");
@@ -60853,12 +61787,11 @@ var LineStarts = class {
 
 // src/model/suppressions.ts
 var IGNORE_ANNOTATION = "ignore-check.nsl-lint.io/";
-function collectSuppressions(files, resources) {
+function fileSuppressions(file, text) {
   const out = [];
-  for (const file of files) {
-    const syntax = commentSyntax(file);
-    if (!syntax) continue;
-    for (const d of scanDirectives(file.text, syntax)) {
+  const syntax = commentSyntax(file);
+  if (syntax) {
+    for (const d of scanDirectives(text, syntax)) {
       out.push({
         at: { file: file.path, span: d.span },
         form: d.form ? `nsl-lint-${d.form}` : d.text.split(/\s/, 1)[0] || "nsl-lint-disable",
@@ -60869,6 +61802,10 @@ function collectSuppressions(files, resources) {
       });
     }
   }
+  return out;
+}
+function annotationSuppressions(resources) {
+  const out = [];
   const seen = /* @__PURE__ */ new Set();
   for (const r of resources) {
     for (const [key, node] of r.metadata?.get("annotations")?.entries() ?? []) {
@@ -72790,26 +73727,13 @@ function loadModel(root, files, config, notices = [], rendered) {
   const raw = [];
   const kustomize = new KustomizeGraph(root, files, notices, config.maxFileBytes);
   const reading = { kustomize, charts: chartDirs(files), raw, parseErrors, notices, templates: [] };
+  const directives = [];
   for (const file of files) {
-    if (file.kind !== "manifest" || rendered?.files.has(file.path)) continue;
-    if (kustomize.isInput(file.path)) continue;
-    if (kustomize.isUnlisted(file.path)) {
-      notices.push({
-        level: "note",
-        file: file.path,
-        message: "not checked: it sits beside a kustomization that does not list it, so no build deploys it"
-      });
-      continue;
-    }
-    try {
-      readManifest(file, reading);
-    } catch (err) {
-      notices.push({
-        level: "error",
-        file: file.path,
-        message: `internal error while reading this file (${err?.message ?? String(err)}); it was not checked`,
-        internal: true
-      });
+    const text = file.text;
+    directives.push(...fileSuppressions(file, text));
+    if (file.kind === "manifest") {
+      readManifestOnce(file, text, reading, rendered);
+      file.release?.();
     }
   }
   const incomplete = /* @__PURE__ */ new Map();
@@ -72817,8 +73741,9 @@ function loadModel(root, files, config, notices = [], rendered) {
   for (const object of rendered?.objects ?? []) {
     resources.push(toResource(object.file, new Node(object.value, object.file, object.doc, object.basePath), config));
   }
-  for (const file of reading.templates) {
-    for (const namespace of templateNamespaces(file, kustomize, config)) incomplete.set(namespace, `template ${file.path} was skipped`);
+  for (const { file, literal: literal2 } of reading.templates) {
+    for (const namespace of templateNamespaces(file, literal2, kustomize, config))
+      incomplete.set(namespace, `template ${file.path} was skipped`);
   }
   const copies = dropIdenticalCopies(resources);
   for (const r of resources) {
@@ -72837,7 +73762,7 @@ function loadModel(root, files, config, notices = [], rendered) {
     notices,
     host: emptyHostModel(),
     access: emptyAccessModel(),
-    suppressions: collectSuppressions(files, resources)
+    suppressions: [...directives, ...annotationSuppressions(resources)]
   };
   for (const [name, why] of incomplete) {
     notices.push({
@@ -72848,24 +73773,47 @@ function loadModel(root, files, config, notices = [], rendered) {
   model.host = loadHost(model);
   return model;
 }
-function readManifest(file, reading) {
+function readManifestOnce(file, text, reading, rendered) {
+  const { kustomize, notices } = reading;
+  if (rendered?.files.has(file.path)) return;
+  if (kustomize.isInput(file.path)) return;
+  if (kustomize.isUnlisted(file.path)) {
+    notices.push({
+      level: "note",
+      file: file.path,
+      message: "not checked: it sits beside a kustomization that does not list it, so no build deploys it"
+    });
+    return;
+  }
+  try {
+    readManifest(file, text, reading);
+  } catch (err) {
+    notices.push({
+      level: "error",
+      file: file.path,
+      message: `internal error while reading this file (${err?.message ?? String(err)}); it was not checked`,
+      internal: true
+    });
+  }
+}
+function readManifest(file, text, reading) {
   const { notices } = reading;
   const isJson = file.path.toLowerCase().endsWith(".json");
   const skipTemplate = (why) => {
-    reading.templates.push(file);
+    reading.templates.push({ file, literal: literalNamespaces(text) });
     notices.push({ level: "note", file: file.path, message: `skipped template: ${why}` });
   };
-  if (!isJson && file.text.includes("{{") && inChartTemplates(file.path, reading.charts)) {
+  if (!isJson && text.includes("{{") && inChartTemplates(file.path, reading.charts)) {
     skipTemplate("a Helm chart template (render it with `helm template` to check it)");
     return;
   }
-  const parsed = isJson ? parseJsonStream(file.text) : parseYamlStream(file.text);
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text);
   if (!parsed.ok) {
-    if (!isJson && file.text.includes("{{")) {
+    if (!isJson && text.includes("{{")) {
       skipTemplate("`{{ }}` markup that is not YAML");
       return;
     }
-    if (!looksLikeManifest(file, isJson) && !reading.kustomize.isInKustomizeTree(file.path)) {
+    if (!looksLikeManifest(text, isJson) && !reading.kustomize.isInKustomizeTree(file.path)) {
       notices.push({
         level: "note",
         file: file.path,
@@ -72875,7 +73823,7 @@ function readManifest(file, reading) {
     }
     for (const error2 of parsed.errors) reading.parseErrors.push({ file: file.path, message: error2.message, span: error2.span });
   }
-  if (file.text.includes("{{") && parsed.docs.some(templateShapesStructure)) {
+  if (text.includes("{{") && parsed.docs.some(templateShapesStructure)) {
     skipTemplate("`{{ }}` stands for keys or whole values");
     return;
   }
@@ -72896,9 +73844,9 @@ function readManifest(file, reading) {
     }
   });
 }
-function looksLikeManifest(file, isJson) {
-  if (isJson) return file.text.includes('"apiVersion"') && file.text.includes('"kind"');
-  return /^apiVersion:/m.test(file.text) && /^kind:/m.test(file.text);
+function looksLikeManifest(text, isJson) {
+  if (isJson) return text.includes('"apiVersion"') && text.includes('"kind"');
+  return /^apiVersion:/m.test(text) && /^kind:/m.test(text);
 }
 function templateShapesStructure(value) {
   if (Array.isArray(value)) return value.some(templateShapesStructure);
@@ -72918,11 +73866,13 @@ function inChartTemplates(file, charts) {
   }
   return false;
 }
-function templateNamespaces(file, kustomize, config) {
+function templateNamespaces(file, literal2, kustomize, config) {
   const fromBuild = kustomize.contexts(file.path).map((c) => c.namespace);
   if (fromBuild.length > 0 && fromBuild.every((n) => n !== void 0)) return fromBuild;
-  const literal2 = [...file.text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1]);
   return literal2.length > 0 ? [...new Set(literal2)] : [config.defaultNamespace];
+}
+function literalNamespaces(text) {
+  return [...text.matchAll(/^\s+namespace:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/gm)].map((m) => m[1]);
 }
 function placeObjects(raw, kustomize, config, incomplete) {
   const resources = [];
@@ -72963,10 +73913,9 @@ function dropIdenticalCopies(resources) {
     if (group2.length < 2) continue;
     const kept = [];
     for (const r of group2) {
-      const text = JSON.stringify(r.root.value);
-      const first = kept.find((k) => k.text === text && k.resource.file !== r.file);
+      const first = kept.find((k) => k.resource.file !== r.file && sameJson(k.resource.root.value, r.root.value));
       if (!first) {
-        kept.push({ resource: r, text });
+        kept.push({ resource: r });
         continue;
       }
       removed.add(r);
@@ -72981,6 +73930,28 @@ function dropIdenticalCopies(resources) {
     resources.splice(0, resources.length, ...rest);
   }
   return copies;
+}
+function sameJson(a, b) {
+  if (a === b) return true;
+  const x = typeof a === "number" && !Number.isFinite(a) ? null : a;
+  const y = typeof b === "number" && !Number.isFinite(b) ? null : b;
+  if (x === y) return true;
+  if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+  if (Array.isArray(x) || Array.isArray(y)) {
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameJson(x[i] ?? null, y[i] ?? null)) return false;
+    return true;
+  }
+  const xs = x;
+  const ys = y;
+  const kx = Object.keys(xs).filter((k) => xs[k] !== void 0);
+  const ky = Object.keys(ys).filter((k) => ys[k] !== void 0);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    const key = kx[i];
+    if (key !== ky[i] || !sameJson(xs[key], ys[key])) return false;
+  }
+  return true;
 }
 function inContext(node, context) {
   const value = node.value;
@@ -73136,6 +74107,8 @@ var DnsAnalysis = class {
   targets;
   /** Every endpoint a DNS query may go to: the DNS pods and any address block. */
   endpoints;
+  /** Whether a rule's peers may reach DNS, per rule (many pods share their policies' rules). */
+  reaching = /* @__PURE__ */ new WeakMap();
   /** Connections the pod's egress policies allow towards DNS (any DNS pod or address). */
   access(pod) {
     let lower = ConnSet.NONE;
@@ -73170,12 +74143,23 @@ var DnsAnalysis = class {
   }
   /** Why a pod's egress policies let no UDP 53 through to DNS, in words for the message. */
   explainBlocked(pod) {
+    const apps = this.netpol.applicable(pod, "Egress");
+    let reason = this.reasons.get(apps);
+    if (reason === void 0) this.reasons.set(apps, reason = this.blockedBecause(pod));
+    return reason;
+  }
+  reasons = /* @__PURE__ */ new WeakMap();
+  blockedBecause(pod) {
     const a = this.netpol;
     const targets = this.targets;
     const endpoints = this.endpoints;
     const apps = a.applicable(pod, "Egress").filter((x) => x.selected !== false);
     const rules = apps.flatMap((x) => x.rules.rules.filter((r) => r.action !== "Log").map((rule2) => ({ rule: rule2, policy: x.policy })));
-    const reachesDns = (rule2) => endpoints.some((ep) => a.ruleMatches(rule2, ep) !== false);
+    const reachesDns = (rule2) => {
+      let hit = this.reaching.get(rule2);
+      if (hit === void 0) this.reaching.set(rule2, hit = endpoints.some((ep) => a.ruleMatches(rule2, ep) !== false));
+      return hit;
+    };
     const dnsPorts = targets.pods[0]?.ports ?? [];
     for (const { rule: rule2, policy } of rules) {
       if (rule2.action !== "Allow" || !reachesDns(rule2) || rule2.ports === "all") continue;
@@ -73241,7 +74225,7 @@ function dnsTargets(model, a) {
 }
 
 // src/rule/context.ts
-var MAX_EXACT_RULES = 1e3;
+var MAX_EXACT_RULES = 5e4;
 var AnalysisContext = class {
   constructor(model) {
     this.model = model;
@@ -73807,27 +74791,34 @@ function compareText(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 var Locator = class {
+  /** Texts of the files that have findings, read when first asked for (the model keeps none). */
   texts = /* @__PURE__ */ new Map();
+  files = /* @__PURE__ */ new Map();
   locators = /* @__PURE__ */ new Map();
   /** Offsets where each line starts, for the files whose lines are asked for. */
   lineStarts = /* @__PURE__ */ new Map();
   constructor(model) {
-    for (const f of model.files) this.texts.set(f.path, f.text);
+    for (const f of model.files) this.files.set(f.path, f);
     if (model.config.source) this.texts.set(model.config.source.file, model.config.source.text);
+  }
+  text(file) {
+    let text = this.texts.get(file);
+    if (text === void 0) this.texts.set(file, text = this.files.get(file)?.text ?? "");
+    return text;
   }
   resolve(loc) {
     if (!isPathLocation(loc)) return loc;
     let locator = this.locators.get(loc.file);
     if (!locator) {
-      locator = new YamlLocator(this.texts.get(loc.file) ?? "");
+      locator = new YamlLocator(this.text(loc.file));
       this.locators.set(loc.file, locator);
     }
-    const span = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
-    return { file: loc.file, span };
+    const span2 = locator.locate(loc.doc, loc.path, loc.part) ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+    return { file: loc.file, span: span2 };
   }
   /** The text of a 1-based line, without its line break (`\r\n` or `\n`). */
   lineText(file, line) {
-    const text = this.texts.get(file) ?? "";
+    const text = this.text(file);
     let starts = this.lineStarts.get(file);
     if (!starts) {
       starts = [0];
@@ -74075,14 +75066,15 @@ function isEdgeObject(r) {
 var ObjectIndex = class {
   byFile = /* @__PURE__ */ new Map();
   ranges = /* @__PURE__ */ new Map();
-  texts = /* @__PURE__ */ new Map();
+  /** Files by path: a text is read only for the files asked about (the model keeps none). */
+  files = /* @__PURE__ */ new Map();
   constructor(model) {
     for (const r of model.resources) {
       const list = this.byFile.get(r.file) ?? [];
       list.push(r);
       this.byFile.set(r.file, list);
     }
-    for (const f of model.files) this.texts.set(f.path, f.text);
+    for (const f of model.files) this.files.set(f.path, f);
   }
   /**
    * The namespaces of the innermost objects holding the position: a `Namespace` object
@@ -74090,7 +75082,7 @@ var ObjectIndex = class {
    * in several namespaces appears once per namespace), a cluster-scoped one for none.
    */
   namespacesAt(file, at) {
-    const holding = this.rangesOf(file).filter(({ span }) => spanContains(span, at));
+    const holding = this.rangesOf(file).filter(({ span: span2 }) => spanContains(span2, at));
     if (holding.length === 0) return [];
     const size = (s) => (s.end.line - s.start.line) * 1e6 + (s.end.column - s.start.column);
     const smallest = Math.min(...holding.map((h) => size(h.span)));
@@ -74100,11 +75092,11 @@ var ObjectIndex = class {
   rangesOf(file) {
     let list = this.ranges.get(file);
     if (list) return list;
-    const locator = new YamlLocator(this.texts.get(file) ?? "");
+    const locator = new YamlLocator(this.files.get(file)?.text ?? "");
     list = [];
     for (const resource of this.byFile.get(file) ?? []) {
-      const span = locator.locate(resource.root.doc, resource.root.path, "value");
-      if (span) list.push({ resource, span });
+      const span2 = locator.locate(resource.root.doc, resource.root.path, "value");
+      if (span2) list.push({ resource, span: span2 });
     }
     this.ranges.set(file, list);
     return list;
@@ -74227,14 +75219,14 @@ function result(f, ruleIndex) {
     } : {}
   };
 }
-function physical(file, span) {
+function physical(file, span2) {
   const artifactLocation = file.startsWith("../") || file.startsWith("/") ? { uri: pathToFileURL(file).href } : { uri: pathToUriReference(file), uriBaseId: SRCROOT };
-  if (!span) return { artifactLocation };
-  const empty = span.end.line < span.start.line || span.end.line === span.start.line && span.end.column <= span.start.column;
-  const end = empty ? { line: span.start.line, column: span.start.column + 1 } : span.end;
+  if (!span2) return { artifactLocation };
+  const empty = span2.end.line < span2.start.line || span2.end.line === span2.start.line && span2.end.column <= span2.start.column;
+  const end = empty ? { line: span2.start.line, column: span2.start.column + 1 } : span2.end;
   return {
     artifactLocation,
-    region: { startLine: span.start.line, startColumn: span.start.column, endLine: end.line, endColumn: end.column }
+    region: { startLine: span2.start.line, startColumn: span2.start.column, endLine: end.line, endColumn: end.column }
   };
 }
 function pascalCase(id) {
