@@ -50,7 +50,7 @@ export function rangeId(range: IpRange): string {
   return cidrs.length === 1 ? (cidrs[0] as string) : formatRange(range);
 }
 
-function cidrsOf(a: NetpolAnalysis): IpRange[] {
+export function cidrsOf(a: NetpolAnalysis): IpRange[] {
   const out: IpRange[] = [];
   for (const p of a.policies) {
     for (const d of ['Ingress', 'Egress'] as const) {
@@ -65,7 +65,7 @@ function cidrsOf(a: NetpolAnalysis): IpRange[] {
 export type WorkloadEndpoint = Extract<MapEndpoint, { kind: 'workload' }>;
 
 /** One endpoint per owner; pods of one owner that differ nowhere policies look are evaluated once. */
-function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; ids: Map<PodEndpoint, WorkloadEndpoint> } {
+export function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; ids: Map<PodEndpoint, WorkloadEndpoint> } {
   const groups = new Map<string, PodEndpoint[]>();
   const ids = new Map<PodEndpoint, WorkloadEndpoint>();
   const seen = new Map<string, Set<string>>();
@@ -509,7 +509,7 @@ function ingressControllerPod(): PodEndpoint {
  * (TCP only), as far as the workload's ingress policies admit a controller they know
  * nothing about.
  */
-function ingressControllerLines(
+export function ingressControllerLines(
   a: NetpolAnalysis,
   groups: Map<string, PodEndpoint[]>,
   endpointOf: (p: PodEndpoint) => WorkloadEndpoint,
@@ -550,7 +550,7 @@ function compareEndpoints(x: MapEndpoint, y: MapEndpoint): number {
   return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
 }
 
-function compareLines(x: ConnectionLine, y: ConnectionLine): number {
+export function compareLines(x: ConnectionLine, y: ConnectionLine): number {
   return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
 }
 

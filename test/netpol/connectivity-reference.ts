@@ -3,58 +3,22 @@
  * by the engine, then sorted. Kept as an independent oracle: the class-based map must give
  * the same lines.
  */
-import { podOwner } from '../../src/model/k8s.js';
 import { familyMax, partition, type Family, type IpRange } from '../../src/core/ip.js';
 import { ConnSet } from '../../src/analysis/netpol-ports.js';
-import { edgeRoutes, targetPorts, workloadsSelectedBy } from '../../src/analysis/services.js';
-import { rangeId, type ConnectionLine, type MapEndpoint, type WorkloadEndpoint } from '../../src/analysis/connectivity.js';
+// Owner grouping, address ranges, the edge lines and the order are shared with the map; what is
+// independent here is evaluating every pair of pods through the engine.
+import {
+  cidrsOf,
+  compareLines,
+  groupByOwner,
+  ingressControllerLines,
+  rangeId,
+  type ConnectionLine,
+  type MapEndpoint,
+  type WorkloadEndpoint,
+} from '../../src/analysis/connectivity.js';
 import type { Endpoint, NetpolAnalysis, PodEndpoint } from '../../src/analysis/netpol.js';
 import type { Direction, Peer } from '../../src/analysis/netpol-types.js';
-
-function cidrsOf(a: NetpolAnalysis): IpRange[] {
-  const out: IpRange[] = [];
-  for (const p of a.policies) {
-    for (const d of ['Ingress', 'Egress'] as const) {
-      for (const rule of [...(p[d]?.rules ?? []), ...(p[d]?.denies ?? [])]) {
-        for (const peer of rule.peers) if (peer.kind === 'cidr') out.push(peer.range, ...peer.except);
-      }
-    }
-  }
-  return out;
-}
-
-/** One endpoint per owner; pods of one owner that differ nowhere policies look are evaluated once. */
-function groupByOwner(a: NetpolAnalysis): { groups: Map<string, PodEndpoint[]>; ids: Map<PodEndpoint, WorkloadEndpoint> } {
-  const groups = new Map<string, PodEndpoint[]>();
-  const ids = new Map<PodEndpoint, WorkloadEndpoint>();
-  const seen = new Map<string, Set<string>>();
-  for (const pod of a.pods) {
-    const w = pod.workload;
-    if (!w) continue;
-    const owner = podOwner(w) ?? { kind: w.kind, name: w.name };
-    const id = `${w.namespace}/${owner.name}[${owner.kind}]`;
-    const signature = JSON.stringify([Object.entries(pod.labels).sort(), pod.ports, pod.hostNetwork]);
-    const known = seen.get(id) ?? new Set<string>();
-    seen.set(id, known);
-    const group = groups.get(id) ?? [];
-    groups.set(id, group);
-    const first = group[0];
-    const endpoint: WorkloadEndpoint = first
-      ? (ids.get(first) as WorkloadEndpoint)
-      : { kind: 'workload', id: pod.hostNetwork ? `${id}[hostNetwork]` : id, pod, owner, hostNetwork: pod.hostNetwork };
-    if (pod.hostNetwork) endpoint.hostNetwork = true;
-    if (known.has(signature)) continue;
-    known.add(signature);
-    group.push(pod);
-    ids.set(pod, endpoint);
-  }
-  // An owner with any host-network pod is shown as host network.
-  for (const group of groups.values()) {
-    const e = ids.get(group[0] as PodEndpoint) as WorkloadEndpoint;
-    if (e.hostNetwork && !e.id.endsWith('[hostNetwork]')) e.id = `${e.id}[hostNetwork]`;
-  }
-  return { groups, ids };
-}
 
 export function referenceConnectivity(a: NetpolAnalysis): ConnectionLine[] {
   const { groups, ids } = groupByOwner(a);
@@ -187,73 +151,4 @@ export function referenceConnectivity(a: NetpolAnalysis): ConnectionLine[] {
   }
   lines.push(...ingressControllerLines(a, groups, endpointOf));
   return lines.sort(compareLines);
-}
-
-/** The ingress controller as the reference analyzer models it: a pod without labels in a namespace of its own. */
-const INGRESS_CONTROLLER_NAMESPACE = 'ingress-controller-ns';
-const INGRESS_CONTROLLER_ID = '{ingress-controller}';
-
-function ingressControllerPod(): PodEndpoint {
-  const name = INGRESS_CONTROLLER_NAMESPACE;
-  return {
-    kind: 'pod',
-    namespace: name,
-    ns: { name, labels: { 'kubernetes.io/metadata.name': name }, labelsComplete: true, object: undefined },
-    labels: {},
-    labelsComplete: true,
-    ports: [],
-    hostNetwork: false,
-    workload: undefined,
-  };
-}
-
-/**
- * The edge in the map: `{ingress-controller} => ns/web[Deployment] : TCP 8080` for every
- * workload an Ingress (or an OpenShift Route) routes to, through its backend Service to the pods' target port
- * (TCP only), as far as the workload's ingress policies admit a controller they know
- * nothing about.
- */
-function ingressControllerLines(
-  a: NetpolAnalysis,
-  groups: Map<string, PodEndpoint[]>,
-  endpointOf: (p: PodEndpoint) => WorkloadEndpoint,
-): ConnectionLine[] {
-  const controller = ingressControllerPod();
-  const source: MapEndpoint = {
-    kind: 'workload',
-    id: INGRESS_CONTROLLER_ID,
-    pod: controller,
-    owner: { kind: '', name: 'ingress-controller' },
-    hostNetwork: false,
-  };
-  const byDestination = new Map<WorkloadEndpoint, ConnSet>();
-  const pods = [...groups.values()].flat();
-  for (const route of edgeRoutes(a.model)) {
-    const selected = new Set(workloadsSelectedBy(route.service, a.model.workloads));
-    const ports = targetPorts(route.service, route.port);
-    for (const pod of pods) {
-      if (!pod.workload || !selected.has(pod.workload) || pod.hostNetwork) continue;
-      let conns = ConnSet.NONE;
-      for (const port of ports) {
-        const number = typeof port === 'number' ? port : pod.ports.find((p) => p.name === port && p.protocol === 'TCP')?.port;
-        if (number !== undefined) conns = conns.union(ConnSet.ports('TCP', number, number));
-      }
-      conns = conns.intersect(a.allowed(pod, 'Ingress', controller, true).upper);
-      if (conns.isEmpty) continue;
-      const d = endpointOf(pod);
-      byDestination.set(d, (byDestination.get(d) ?? ConnSet.NONE).union(conns));
-    }
-  }
-  return [...byDestination].map(([destination, connections]) => ({ source, destination, connections }));
-}
-
-function compareEndpoints(x: MapEndpoint, y: MapEndpoint): number {
-  if (x.kind !== y.kind) return x.kind === 'ip' ? -1 : 1;
-  if (x.kind === 'ip' && y.kind === 'ip')
-    return x.range.family - y.range.family || (x.range.start < y.range.start ? -1 : x.range.start > y.range.start ? 1 : 0);
-  return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-}
-
-function compareLines(x: ConnectionLine, y: ConnectionLine): number {
-  return compareEndpoints(x.source, y.source) || compareEndpoints(x.destination, y.destination);
 }
