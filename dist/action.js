@@ -50026,6 +50026,277 @@ function jsonErrorOffset(s) {
   }
 }
 
+// src/parse/crd-schemas.ts
+var CRD_KIND = /kind:[ ]+(["']?)CustomResourceDefinition\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+var CRD_API = /apiVersion:[ ]+(["']?)apiextensions\.k8s\.io\/v1(?:beta1)?\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+var SPEC_LINE = /spec:[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+function withoutCrdSchemas(text, documents) {
+  const cuts = [];
+  const partial = [];
+  documents.forEach(({ start, end }, ordinal) => {
+    if (topLevelLines(text, start, end, "kind:", CRD_KIND).length !== 1) return;
+    if (topLevelLines(text, start, end, "apiVersion:", CRD_API).length !== 1) return;
+    const specs = topLevelLines(text, start, end, "spec:", SPEC_LINE);
+    if (specs.length !== 1) return;
+    const lineStart = specs[0];
+    const bodyStart = text.indexOf("\n", lineStart) + 1;
+    if (bodyStart === 0 || bodyStart > end) return;
+    const bodyEnd = topLevelLineAfter(text, bodyStart, end);
+    if (!checkBlockValue(text, bodyStart, bodyEnd, 0)) return;
+    cuts.push([lineStart, bodyEnd]);
+    partial.push(ordinal);
+  });
+  if (cuts.length === 0) return void 0;
+  let out = "";
+  let from = 0;
+  for (const [a, b] of cuts) {
+    out += text.slice(from, a);
+    from = b;
+  }
+  return { text: out + text.slice(from), partial };
+}
+function topLevelLines(text, start, end, key, line) {
+  const doc = text.slice(start, end);
+  const found = [];
+  const at = (lineStart) => {
+    line.lastIndex = lineStart;
+    if (line.test(doc)) found.push(start + lineStart);
+  };
+  const first = doc.charCodeAt(0) === 65279 ? 1 : 0;
+  if (doc.startsWith(key, first)) at(first);
+  for (let i = doc.indexOf(`
+${key}`, first); i !== -1; i = doc.indexOf(`
+${key}`, i + 1)) at(i + 1);
+  return found;
+}
+function topLevelLineAfter(text, from, end) {
+  for (let pos = from; pos < end; ) {
+    const c = text.charCodeAt(pos);
+    if (c !== 32 && c !== 10 && c !== 35) return pos;
+    const eol = text.indexOf("\n", pos);
+    if (eol === -1 || eol >= end) return end;
+    pos = eol + 1;
+  }
+  return end;
+}
+var MAX_DEPTH = 200;
+var MAX_KEY = 256;
+function checkBlockValue(text, from, to, owner) {
+  const lines2 = text.slice(from, to);
+  if (lines2.includes("	") || lines2.includes("\r")) return false;
+  const stack = [];
+  let pending = { owner, mapValue: true, next: from };
+  let plainOwner = -1;
+  let literal2;
+  let quote;
+  const value = (pos, eol, valueOwner, inMap) => {
+    const c = text.charCodeAt(pos);
+    if (pos >= eol || c === 35) {
+      pending = { owner: valueOwner, mapValue: inMap, next: pos >= eol ? eol + 1 : -1 };
+      return true;
+    }
+    if (c === 124 || c === 62) {
+      if (!/^[|>][+-]?[ ]*(?:[ ]#.*)?$/.test(text.slice(pos, eol))) return false;
+      literal2 = { owner: valueOwner, indent: -1 };
+      return true;
+    }
+    if (c === 34 || c === 39) {
+      const double = c === 34;
+      const end = quoted(text, pos + 1, eol, double);
+      if (end === "open") quote = { owner: valueOwner, double };
+      return end !== "bad";
+    }
+    if (c === 123) return text.charCodeAt(pos + 1) === 125 && restIsComment(text, pos + 2, eol);
+    if (c === 91) return flowSequence(text, pos + 1, eol);
+    const plain2 = plainLine(text, pos, eol, true);
+    if (plain2 === "bad") return false;
+    if (plain2 === "open") plainOwner = valueOwner;
+    return true;
+  };
+  for (let pos = from; pos < to; ) {
+    let eol = text.indexOf("\n", pos);
+    if (eol === -1 || eol > to) eol = to;
+    let at = pos;
+    while (at < eol && text.charCodeAt(at) === 32) at++;
+    const indent = at - pos;
+    const lineStart = pos;
+    pos = eol + 1;
+    if (at === eol) {
+      if (literal2 && literal2.indent < 0 && indent > 0) return false;
+      continue;
+    }
+    if (quote) {
+      if (indent <= quote.owner) return false;
+      const end = quoted(text, at, eol, quote.double);
+      if (end === "bad") return false;
+      if (end === "closed") quote = void 0;
+      continue;
+    }
+    if (literal2) {
+      if (literal2.indent < 0) {
+        if (indent <= literal2.owner) return false;
+        literal2.indent = indent;
+        continue;
+      }
+      if (indent >= literal2.indent) continue;
+      literal2 = void 0;
+    }
+    const c = text.charCodeAt(at);
+    if (c === 35) {
+      plainOwner = -1;
+      continue;
+    }
+    if (plainOwner >= 0 && indent > plainOwner) {
+      if (plainLine(text, at, eol, false) !== "open") return false;
+      continue;
+    }
+    plainOwner = -1;
+    const dash = c === 45 && (at + 1 === eol || text.charCodeAt(at + 1) === 32);
+    if (pending) {
+      const p = pending;
+      pending = void 0;
+      if (indent > p.owner && !dash && keyAt(text, at, eol) === void 0) {
+        if (lineStart !== p.next || c === 91 || c === 123 || !value(at, eol, p.owner, p.mapValue)) return false;
+        continue;
+      }
+      if (indent > p.owner || indent === p.owner && p.mapValue && dash) {
+        if (stack.length >= MAX_DEPTH) return false;
+        stack.push({ indent, seq: dash, keys: dash ? void 0 : /* @__PURE__ */ new Set() });
+      }
+    }
+    let top = stack[stack.length - 1];
+    while (top && (top.indent > indent || top.indent === indent && top.seq && !dash)) {
+      stack.pop();
+      top = stack[stack.length - 1];
+    }
+    if (!top || top.indent !== indent) return false;
+    if (top.seq) {
+      if (!dash) return false;
+      let item = at + 1;
+      while (item < eol && text.charCodeAt(item) === 32) item++;
+      if (item >= eol || text.charCodeAt(item) === 35) return false;
+      if (text.charCodeAt(item) === 45 && (item + 1 === eol || text.charCodeAt(item + 1) === 32)) return false;
+      const key2 = keyAt(text, item, eol);
+      if (key2 === void 0) {
+        if (!value(item, eol, indent, false)) return false;
+        continue;
+      }
+      if (stack.length >= MAX_DEPTH) return false;
+      stack.push({ indent: item - lineStart, seq: false, keys: /* @__PURE__ */ new Set([key2.name]) });
+      if (!value(key2.valueStart, eol, item - lineStart, true)) return false;
+      continue;
+    }
+    if (dash) return false;
+    const key = keyAt(text, at, eol);
+    if (key === void 0) return false;
+    const keys = top.keys;
+    if (keys.has(key.name)) return false;
+    keys.add(key.name);
+    if (!value(key.valueStart, eol, indent, true)) return false;
+  }
+  return quote === void 0;
+}
+var SPECIAL_KEYS = /* @__PURE__ */ new Set(["null", "true", "false"]);
+function keyAt(text, pos, eol) {
+  const first = text.charCodeAt(pos);
+  if (!(isLetter(first) || first === 95 || first === 36 || first === 47)) return void 0;
+  let i = pos + 1;
+  while (i < eol && isKeyChar(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 58 || i - pos > MAX_KEY) return void 0;
+  if (i + 1 < eol && text.charCodeAt(i + 1) !== 32) return void 0;
+  const name = text.slice(pos, i);
+  if ((name.length === 4 || name.length === 5) && SPECIAL_KEYS.has(name.toLowerCase())) return void 0;
+  let valueStart = i + 1;
+  while (valueStart < eol && text.charCodeAt(valueStart) === 32) valueStart++;
+  return { name, valueStart };
+}
+var isLetter = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90;
+var isKeyChar = (c) => isLetter(c) || c >= 48 && c <= 57 || c === 95 || c === 36 || c === 46 || c === 47 || c === 45;
+var NOT_PLAIN_FIRST = new Set([..."[]{},#&*!|>'\"%@`"].map((c) => c.charCodeAt(0)));
+function plainLine(text, pos, eol, first) {
+  const c = text.charCodeAt(pos);
+  if (first ? NOT_PLAIN_FIRST.has(c) : c === 35) return "bad";
+  if ((c === 45 || c === 63 || c === 58) && (pos + 1 === eol || text.charCodeAt(pos + 1) === 32)) return "bad";
+  for (let i = pos; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 58) {
+      if (i + 1 === eol || text.charCodeAt(i + 1) === 32) return "bad";
+    } else if (ch === 35 && text.charCodeAt(i - 1) === 32) {
+      return "ended";
+    }
+  }
+  return "open";
+}
+function flowSequence(text, pos, eol) {
+  let i = pos;
+  const blanks = () => {
+    while (i < eol && text.charCodeAt(i) === 32) i++;
+  };
+  blanks();
+  if (text.charCodeAt(i) === 93) return restIsComment(text, i + 1, eol);
+  for (; ; ) {
+    blanks();
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      let j = i + 1;
+      for (; j < eol; j++) {
+        const ch = text.charCodeAt(j);
+        if (ch === 92 && c === 34) {
+          const length = escapeLength(text, j, eol);
+          if (length === 0) return false;
+          j += length - 1;
+        } else if (ch === c) {
+          if (c === 39 && text.charCodeAt(j + 1) === 39) j++;
+          else break;
+        }
+      }
+      if (j >= eol) return false;
+      i = j + 1;
+    } else {
+      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return false;
+      while (i < eol) {
+        const ch = text.charCodeAt(i);
+        if (ch === 44 || ch === 93) break;
+        if (ch === 91 || ch === 123 || ch === 125 || ch === 58 || ch === 35) return false;
+        i++;
+      }
+    }
+    blanks();
+    const next = text.charCodeAt(i);
+    if (next === 93) return restIsComment(text, i + 1, eol);
+    if (next !== 44) return false;
+    i++;
+    blanks();
+    if (text.charCodeAt(i) === 93 || text.charCodeAt(i) === 44) return false;
+  }
+}
+function quoted(text, pos, eol, double) {
+  const mark = double ? 34 : 39;
+  for (let i = pos; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (double && ch === 92) {
+      const length = escapeLength(text, i, eol);
+      if (length === 0) return "bad";
+      i += length - 1;
+    } else if (ch === mark) {
+      if (!double && text.charCodeAt(i + 1) === 39) i++;
+      else return restIsComment(text, i + 1, eol) ? "closed" : "bad";
+    }
+  }
+  return "open";
+}
+function escapeLength(text, at, eol) {
+  const next = at + 1 < eol ? text[at + 1] : "";
+  if (next !== "" && '\\"/nrtbf0 '.includes(next)) return 2;
+  if (next === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) return 6;
+  return 0;
+}
+function restIsComment(text, pos, eol) {
+  let i = pos;
+  while (i < eol && text.charCodeAt(i) === 32) i++;
+  return i === eol || i > pos && text.charCodeAt(i) === 35;
+}
+
 // src/parse/yaml.ts
 var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 var CORE_FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
@@ -50254,7 +50525,7 @@ function keyName(value) {
 function isEmptyDocument(doc) {
   return doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && doc.contents.value === null;
 }
-function parseYamlStream(text) {
+function parseYamlStream(text, options = {}) {
   const at = nonPrintableAt(text);
   if (at !== -1) {
     const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, "0");
@@ -50264,6 +50535,10 @@ function parseYamlStream(text) {
       docs: [],
       errors: [{ message: `non-printable character U+${code} (YAML allows it only escaped)`, span: { start: pos, end: pos } }]
     };
+  }
+  if (options.crdSchemas === "check-only") {
+    const read = readWithoutCrdSchemas(text);
+    if (read) return read;
   }
   const fast = readFast(text);
   if (fast === void 0) return parseWithPositions(text);
@@ -50292,6 +50567,15 @@ function readFast(text) {
   if (cover && !cover.allInside()) return void 0;
   if (mayHaveFlowMapKey(text) && hasMappingKey(docs)) return void 0;
   return { docs };
+}
+function readWithoutCrdSchemas(text) {
+  if (!text.includes("CustomResourceDefinition") || /[\u2028\u2029]/.test(text)) return void 0;
+  const documents = documentSegments(text) ?? (/^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%/m.test(text) ? void 0 : [{ start: 0, end: text.length }]);
+  const shortened = documents && withoutCrdSchemas(text, documents);
+  if (!documents || !shortened) return void 0;
+  const fast = readFast(shortened.text);
+  if (!fast || !("docs" in fast) || fast.docs.length !== documents.length) return void 0;
+  return { ok: true, docs: fast.docs, partial: shortened.partial };
 }
 function parseWithPositions(text) {
   const deep = tooDeep(text);
@@ -59840,10 +60124,10 @@ var MAX_WORD_NESTING = 32;
 var MAX_COMMAND_WORDS = 1e5;
 var BREAK_GAP = 256;
 var COMMAND_LOOKUP = /^(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-[pP])\s+([A-Za-z0-9_.+-]+)\s*(?:\)|`)$/;
-function commandSubstitution(raw, quoted) {
+function commandSubstitution(raw, quoted2) {
   const lookup2 = COMMAND_LOOKUP.exec(raw);
-  if (lookup2) return { kind: "lit", value: lookup2[1], quoted };
-  return { kind: "unknown", what: "command substitution", quoted, raw };
+  if (lookup2) return { kind: "lit", value: lookup2[1], quoted: quoted2 };
+  return { kind: "unknown", what: "command substitution", quoted: quoted2, raw };
 }
 var ShellParseError = class extends Error {
   constructor(message, offset) {
@@ -60113,30 +60397,30 @@ var Lexer2 = class _Lexer {
     flush();
   }
   /** `$name`, `${…}`, `$(…)`, `$((…))`, `` `…` ``; undefined for a literal `$`. */
-  dollar(quoted) {
+  dollar(quoted2) {
     const s = this.src;
     const start = this.pos;
     if (s[this.pos] === "`") {
       let i = this.pos + 1;
       while (i < s.length && s[i] !== "`") i += s[i] === "\\" ? 2 : 1;
       this.pos = i + 1;
-      return commandSubstitution(s.slice(start, this.pos), quoted);
+      return commandSubstitution(s.slice(start, this.pos), quoted2);
     }
     const c = s[this.pos + 1] ?? "";
     if (c === "(") {
       const arith = s[this.pos + 2] === "(";
       const end = this.matching(this.pos + 1, "(", ")");
       this.pos = end;
-      if (!arith) return commandSubstitution(s.slice(start, end), quoted);
-      return { kind: "unknown", what: "arithmetic expansion", quoted, raw: s.slice(start, end) };
+      if (!arith) return commandSubstitution(s.slice(start, end), quoted2);
+      return { kind: "unknown", what: "arithmetic expansion", quoted: quoted2, raw: s.slice(start, end) };
     }
     if (c === "{") {
       const end = this.matching(this.pos + 1, "{", "}");
       const inner = s.slice(this.pos + 2, end - 1);
       this.pos = end;
       const m2 = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(\[[^\]]*\])?(:?[-=+?])?([\s\S]*)$/.exec(inner);
-      if (!m2 || m2[4] && !m2[3]) return { kind: "unknown", what: `parameter expansion \${${inner}}`, quoted, raw: s.slice(start, end) };
-      const part = { kind: "param", name: m2[1], quoted };
+      if (!m2 || m2[4] && !m2[3]) return { kind: "unknown", what: `parameter expansion \${${inner}}`, quoted: quoted2, raw: s.slice(start, end) };
+      const part = { kind: "param", name: m2[1], quoted: quoted2 };
       if (m2[2]) part.index = m2[2].slice(1, -1);
       if (m2[3]) {
         part.op = m2[3];
@@ -60149,7 +60433,7 @@ var Lexer2 = class _Lexer {
     const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]|[@*#?$!-])/.exec(s.slice(this.pos + 1));
     if (!m) return void 0;
     this.pos += 1 + m[1].length;
-    return { kind: "param", name: m[1], quoted };
+    return { kind: "param", name: m[1], quoted: quoted2 };
   }
   /** The parts of a whole string read as the inside of double quotes (for `${X:-default}`). */
   wordParts() {
@@ -60543,9 +60827,9 @@ var Parser = class {
     if (target.t === "word") {
       r.target = target.word;
       if (op === "<<" || op === "<<-") {
-        const quoted = target.word.parts.some((p) => p.kind === "lit" && p.quoted);
+        const quoted2 = target.word.parts.some((p) => p.kind === "lit" && p.quoted);
         const delim = target.word.parts.map((p) => p.kind === "lit" ? p.value : "").join("");
-        this.lex.heredoc(r, delim, op === "<<-", !quoted);
+        this.lex.heredoc(r, delim, op === "<<-", !quoted2);
       }
     }
     return r;
@@ -73807,7 +74091,8 @@ function readManifest(file, text, reading) {
     skipTemplate("a Helm chart template (render it with `helm template` to check it)");
     return;
   }
-  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text);
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: "check-only" });
+  const partial = new Set(parsed.ok ? parsed.partial : []);
   if (!parsed.ok) {
     if (!isJson && text.includes("{{")) {
       skipTemplate("`{{ }}` markup that is not YAML");
@@ -73840,7 +74125,7 @@ function readManifest(file, text, reading) {
         if (isObject2(typed)) reading.raw.push({ file, node: typed });
       }
     } else {
-      reading.raw.push({ file, node });
+      reading.raw.push(partial.has(doc) ? { file, node, schemaLeftOut: true } : { file, node });
     }
   });
 }
@@ -73876,10 +74161,11 @@ function literalNamespaces(text) {
 }
 function placeObjects(raw, kustomize, config, incomplete) {
   const resources = [];
-  for (const { file, node } of raw) {
+  for (const { file, node, schemaLeftOut } of raw) {
     const contexts = kustomize.contexts(file.path);
+    const mark = (r) => schemaLeftOut ? { ...r, schemaLeftOut } : r;
     if (contexts.length === 0) {
-      resources.push(toResource(file.path, node, config));
+      resources.push(mark(toResource(file.path, node, config)));
       continue;
     }
     const value = node.value;
@@ -73889,7 +74175,7 @@ function placeObjects(raw, kustomize, config, incomplete) {
     for (const context of contexts) {
       const names = kind === "Namespace" ? [name, ...context.namespaces] : namesOnTheWay(name, context);
       if (names.some((n) => context.deletes.includes(`${kind}/${n}`))) continue;
-      const resource = toResource(file.path, inContext(node, context), config);
+      const resource = mark(toResource(file.path, inContext(node, context), config));
       resources.push(resource);
       if (context.remote && resource.namespace !== void 0) {
         incomplete.set(resource.namespace, "a kustomization feeding it has remote resources");
@@ -73902,7 +74188,7 @@ function dropIdenticalCopies(resources) {
   const copies = /* @__PURE__ */ new Map();
   const byIdentity = /* @__PURE__ */ new Map();
   for (const r of resources) {
-    if (!r.name) continue;
+    if (!r.name || r.schemaLeftOut) continue;
     const id = `${r.group}\0${r.kind}\0${r.namespace ?? ""}\0${r.name}`;
     const same = byIdentity.get(id);
     if (same) same.push(r);

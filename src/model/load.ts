@@ -27,6 +27,8 @@ import { copyKey, type Model, type ParseErrorRecord, type RenderedInput, type Su
 interface RawObject {
   file: SourceFile;
   node: Node;
+  /** A CRD whose `spec` was checked for syntax and not read. */
+  schemaLeftOut?: true;
 }
 
 /** Build the model from discovered files. Never throws for bad input: it becomes parse errors and notices. */
@@ -135,7 +137,8 @@ function readManifest(file: SourceFile, text: string, reading: ManifestReading):
     skipTemplate('a Helm chart template (render it with `helm template` to check it)');
     return;
   }
-  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text);
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: 'check-only' });
+  const partial = new Set(parsed.ok ? parsed.partial : []);
   if (!parsed.ok) {
     if (!isJson && text.includes('{{')) {
       skipTemplate('`{{ }}` markup that is not YAML');
@@ -170,7 +173,7 @@ function readManifest(file: SourceFile, text: string, reading: ManifestReading):
         if (isObject(typed)) reading.raw.push({ file, node: typed });
       }
     } else {
-      reading.raw.push({ file, node });
+      reading.raw.push(partial.has(doc) ? { file, node, schemaLeftOut: true } : { file, node });
     }
   });
 }
@@ -227,10 +230,11 @@ function literalNamespaces(text: string): string[] {
  */
 function placeObjects(raw: RawObject[], kustomize: KustomizeGraph, config: Config, incomplete: Map<string, string>): Resource[] {
   const resources: Resource[] = [];
-  for (const { file, node } of raw) {
+  for (const { file, node, schemaLeftOut } of raw) {
     const contexts = kustomize.contexts(file.path);
+    const mark = (r: Resource): Resource => (schemaLeftOut ? { ...r, schemaLeftOut } : r);
     if (contexts.length === 0) {
-      resources.push(toResource(file.path, node, config));
+      resources.push(mark(toResource(file.path, node, config)));
       continue;
     }
     const value = node.value as Record<string, unknown>;
@@ -241,7 +245,7 @@ function placeObjects(raw: RawObject[], kustomize: KustomizeGraph, config: Confi
       // A delete patch names the object as its own level sees it (a Namespace takes each level's namespace).
       const names = kind === 'Namespace' ? [name, ...context.namespaces] : namesOnTheWay(name, context);
       if (names.some((n) => context.deletes.includes(`${kind}/${n}`))) continue;
-      const resource = toResource(file.path, inContext(node, context), config);
+      const resource = mark(toResource(file.path, inContext(node, context), config));
       resources.push(resource);
       if (context.remote && resource.namespace !== undefined) {
         incomplete.set(resource.namespace, 'a kustomization feeding it has remote resources');
@@ -259,7 +263,8 @@ function dropIdenticalCopies(resources: Resource[]): Map<string, PathLocation[]>
   const copies = new Map<string, PathLocation[]>();
   const byIdentity = new Map<string, Resource[]>();
   for (const r of resources) {
-    if (!r.name) continue;
+    // Two CRDs that differ only in the schema nobody read are not copies.
+    if (!r.name || r.schemaLeftOut) continue;
     const id = `${r.group}\0${r.kind}\0${r.namespace ?? ''}\0${r.name}`;
     const same = byIdentity.get(id);
     if (same) same.push(r);

@@ -12,7 +12,14 @@ export interface ParseFailure {
  * failed to parse holds `undefined` and its first error is in `errors`. `ok` is false when
  * anything failed.
  */
-export type StreamResult = { ok: true; docs: unknown[] } | { ok: false; docs: unknown[]; errors: ParseFailure[] };
+export type StreamResult =
+  | {
+      ok: true;
+      docs: unknown[];
+      /** Ordinals of documents read without part of their content (a CRD's `spec`, checked only for syntax). */
+      partial?: number[];
+    }
+  | { ok: false; docs: unknown[]; errors: ParseFailure[] };
 
 /** Nesting (brackets) beyond this is refused before a parser sees it. */
 export const DEEP = 1000;

@@ -5,6 +5,7 @@ import { errorText } from '../core/errors.js';
 import type { DocPath, Position, Span } from '../core/location.js';
 import { DEEP, offsetPosition, type ParseFailure, type StreamResult } from './stream.js';
 import { splitJsonStream } from './json.js';
+import { withoutCrdSchemas } from './crd-schemas.js';
 
 /**
  * Manifests are parsed twice at most: js-yaml builds the values fast for every file, and
@@ -352,7 +353,12 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
   return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
 }
 
-export function parseYamlStream(text: string): StreamResult {
+export interface StreamOptions {
+  /** Check the `spec` of CustomResourceDefinitions for syntax only, and leave it out of their values (see crd-schemas.ts). */
+  crdSchemas?: 'check-only';
+}
+
+export function parseYamlStream(text: string, options: StreamOptions = {}): StreamResult {
   const at = nonPrintableAt(text);
   if (at !== -1) {
     const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
@@ -362,6 +368,10 @@ export function parseYamlStream(text: string): StreamResult {
       docs: [],
       errors: [{ message: `non-printable character U+${code} (YAML allows it only escaped)`, span: { start: pos, end: pos } }],
     };
+  }
+  if (options.crdSchemas === 'check-only') {
+    const read = readWithoutCrdSchemas(text);
+    if (read) return read;
   }
   const fast = readFast(text);
   if (fast === undefined) return parseWithPositions(text);
@@ -398,6 +408,23 @@ export function readFast(text: string): { docs: unknown[] } | { error: unknown }
   if (cover && !cover.allInside()) return undefined;
   if (mayHaveFlowMapKey(text) && hasMappingKey(docs)) return undefined;
   return { docs };
+}
+
+/**
+ * The fast path on the stream without the CRD schemas the scanner could check; undefined
+ * when there are none, or the shortened stream does not read cleanly into as many documents
+ * (the whole stream is then read as usual, which also places any error).
+ */
+function readWithoutCrdSchemas(text: string): StreamResult | undefined {
+  // JavaScript's line anchors also stop at U+2028 and U+2029, which YAML reads as text.
+  if (!text.includes('CustomResourceDefinition') || /[\u2028\u2029]/.test(text)) return undefined;
+  const documents =
+    documentSegments(text) ?? (/^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%/m.test(text) ? undefined : [{ start: 0, end: text.length }]);
+  const shortened = documents && withoutCrdSchemas(text, documents);
+  if (!documents || !shortened) return undefined;
+  const fast = readFast(shortened.text);
+  if (!fast || !('docs' in fast) || fast.docs.length !== documents.length) return undefined;
+  return { ok: true, docs: fast.docs, partial: shortened.partial };
 }
 
 function parseWithPositions(text: string): StreamResult {

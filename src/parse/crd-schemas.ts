@@ -1,0 +1,388 @@
+/**
+ * CustomResourceDefinitions are most of the bytes of real repositories (operator bundles,
+ * Istio, Calico, kubeflow: about four fifths of their YAML), and no check reads their
+ * `spec`, which holds the OpenAPI schema. A CRD's `spec` is therefore checked for syntax by
+ * a line scanner and not built into values: the document keeps `apiVersion`, `kind`,
+ * `metadata` and the rest, and leaves `spec` out.
+ *
+ * The scanner accepts only the shapes generators write (block mappings and sequences, plain
+ * and quoted scalars, also over several lines, block scalars, `[]`, `{}` and one-line
+ * sequences of scalars, comments) and declines everything else (flow mappings, tags,
+ * anchors, tabs, escaped line breaks, keys that are not plain words, …). A declined `spec`
+ * is parsed as before, so the scanner only has to be right about what it accepts: both
+ * parsers read it without an error (the unit test holds it to js-yaml and `yaml`).
+ */
+
+/** A counted document of a stream: `text.slice(start, end)`. */
+export interface DocumentRange {
+  start: number;
+  end: number;
+}
+
+/** The stream with the `spec` of each CRD it could check removed, and which counted documents those are. */
+export interface WithoutSchemas {
+  text: string;
+  /** Ordinals of the counted documents whose `spec` was checked and left out. */
+  partial: number[];
+}
+
+// Top-level lines, tried where a line starts with the key.
+const CRD_KIND = /kind:[ ]+(["']?)CustomResourceDefinition\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+const CRD_API = /apiVersion:[ ]+(["']?)apiextensions\.k8s\.io\/v1(?:beta1)?\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+const SPEC_LINE = /spec:[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+
+/**
+ * `text` without the `spec` blocks of its CRD documents (given as the counted documents of
+ * the stream), or undefined when no CRD's `spec` could be checked. Only block-style CRDs
+ * whose top-level keys start their lines are considered.
+ */
+export function withoutCrdSchemas(text: string, documents: readonly DocumentRange[]): WithoutSchemas | undefined {
+  const cuts: [number, number][] = [];
+  const partial: number[] = [];
+  documents.forEach(({ start, end }, ordinal) => {
+    if (topLevelLines(text, start, end, 'kind:', CRD_KIND).length !== 1) return;
+    if (topLevelLines(text, start, end, 'apiVersion:', CRD_API).length !== 1) return;
+    const specs = topLevelLines(text, start, end, 'spec:', SPEC_LINE);
+    // A repeated `spec` is an error the parser reports.
+    if (specs.length !== 1) return;
+    const lineStart = specs[0] as number;
+    const bodyStart = text.indexOf('\n', lineStart) + 1;
+    if (bodyStart === 0 || bodyStart > end) return;
+    const bodyEnd = topLevelLineAfter(text, bodyStart, end);
+    if (!checkBlockValue(text, bodyStart, bodyEnd, 0)) return;
+    cuts.push([lineStart, bodyEnd]);
+    partial.push(ordinal);
+  });
+  if (cuts.length === 0) return undefined;
+  let out = '';
+  let from = 0;
+  for (const [a, b] of cuts) {
+    out += text.slice(from, a);
+    from = b;
+  }
+  return { text: out + text.slice(from), partial };
+}
+
+/** Where lines of [start, end) begin with `key` and match `line` (a sticky expression) from there. */
+function topLevelLines(text: string, start: number, end: number, key: string, line: RegExp): number[] {
+  // Searched in the document alone (a slice shares the text): a search never runs on into later documents.
+  const doc = text.slice(start, end);
+  const found: number[] = [];
+  const at = (lineStart: number): void => {
+    line.lastIndex = lineStart;
+    if (line.test(doc)) found.push(start + lineStart);
+  };
+  // The document's first line (after a byte-order mark), then every line after a line break.
+  const first = doc.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (doc.startsWith(key, first)) at(first);
+  for (let i = doc.indexOf(`\n${key}`, first); i !== -1; i = doc.indexOf(`\n${key}`, i + 1)) at(i + 1);
+  return found;
+}
+
+/** The start of the first line in [from, end) that starts at column 0 with content (not a comment), else `end`. */
+function topLevelLineAfter(text: string, from: number, end: number): number {
+  for (let pos = from; pos < end;) {
+    const c = text.charCodeAt(pos);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x23 /* # */) return pos;
+    const eol = text.indexOf('\n', pos);
+    if (eol === -1 || eol >= end) return end;
+    pos = eol + 1;
+  }
+  return end;
+}
+
+/** An open block collection: its indentation, whether it is a sequence, and a mapping's keys so far. */
+interface Open {
+  indent: number;
+  seq: boolean;
+  keys: Set<string> | undefined;
+}
+
+interface Pending {
+  owner: number;
+  mapValue: boolean;
+  next: number;
+}
+
+const MAX_DEPTH = 200;
+const MAX_KEY = 256;
+
+/**
+ * Whether the lines [from, to) are a block value, owned by a key at column `owner`, in the
+ * shape this scanner accepts. Every line must end with `\n` or at `to`.
+ */
+export function checkBlockValue(text: string, from: number, to: number, owner: number): boolean {
+  // Searched in the block alone, as above.
+  const lines = text.slice(from, to);
+  if (lines.includes('\t') || lines.includes('\r')) return false;
+
+  const stack: Open[] = [];
+  // A key (or the owner) whose value starts on a later line: its column, whether a sequence may
+  // sit at that column, and where the next line starts (a scalar must start there, with no
+  // comment or blank line before it: -1 when the key's line holds a comment).
+  let pending: Pending | undefined = { owner, mapValue: true, next: from };
+  // A plain scalar may continue on lines indented more than this column (-1: none open).
+  let plainOwner = -1;
+  // Inside a block scalar: its owner's column and its content indentation (-1: not seen yet).
+  let literal: { owner: number; indent: number } | undefined;
+
+  // Inside a quoted scalar that goes on past its first line: its owner's column and its quote.
+  let quote: { owner: number; double: boolean } | undefined;
+
+  /** The value after a key or dash (or alone on the line after its key), from `pos` to `eol`; false when declined. */
+  const value = (pos: number, eol: number, valueOwner: number, inMap: boolean): boolean => {
+    const c = text.charCodeAt(pos);
+    if (pos >= eol || c === 0x23 /* # */) {
+      pending = { owner: valueOwner, mapValue: inMap, next: pos >= eol ? eol + 1 : -1 };
+      return true;
+    }
+    if (c === 0x7c /* | */ || c === 0x3e /* > */) {
+      if (!/^[|>][+-]?[ ]*(?:[ ]#.*)?$/.test(text.slice(pos, eol))) return false;
+      literal = { owner: valueOwner, indent: -1 };
+      return true;
+    }
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
+      const double = c === 0x22;
+      const end = quoted(text, pos + 1, eol, double);
+      if (end === 'open') quote = { owner: valueOwner, double };
+      return end !== 'bad';
+    }
+    if (c === 0x7b /* { */) return text.charCodeAt(pos + 1) === 0x7d && restIsComment(text, pos + 2, eol);
+    if (c === 0x5b /* [ */) return flowSequence(text, pos + 1, eol);
+    const plain = plainLine(text, pos, eol, true);
+    if (plain === 'bad') return false;
+    // A comment ends the scalar; otherwise it may go on, on lines indented past its owner.
+    if (plain === 'open') plainOwner = valueOwner;
+    return true;
+  };
+
+  for (let pos = from; pos < to;) {
+    let eol = text.indexOf('\n', pos);
+    if (eol === -1 || eol > to) eol = to;
+    let at = pos;
+    while (at < eol && text.charCodeAt(at) === 0x20) at++;
+    const indent = at - pos;
+    const lineStart = pos;
+    pos = eol + 1;
+
+    if (at === eol) {
+      // A blank line; before a block scalar's first line, spaces there could set its indentation.
+      if (literal && literal.indent < 0 && indent > 0) return false;
+      continue;
+    }
+    if (quote) {
+      // A quoted scalar's next line: indented past its owner, up to the closing quote.
+      if (indent <= quote.owner) return false;
+      const end = quoted(text, at, eol, quote.double);
+      if (end === 'bad') return false;
+      if (end === 'closed') quote = undefined;
+      continue;
+    }
+    if (literal) {
+      if (literal.indent < 0) {
+        if (indent <= literal.owner) return false;
+        literal.indent = indent;
+        continue;
+      }
+      if (indent >= literal.indent) continue;
+      literal = undefined;
+    }
+    const c = text.charCodeAt(at);
+    if (c === 0x23 /* # */) {
+      // A comment ends a plain scalar.
+      plainOwner = -1;
+      continue;
+    }
+    if (plainOwner >= 0 && indent > plainOwner) {
+      if (plainLine(text, at, eol, false) !== 'open') return false;
+      continue;
+    }
+    plainOwner = -1;
+
+    const dash = c === 0x2d /* - */ && (at + 1 === eol || text.charCodeAt(at + 1) === 0x20);
+    if (pending) {
+      const p: Pending = pending;
+      pending = undefined;
+      // A scalar on the line after its key (generators write long descriptions so).
+      if (indent > p.owner && !dash && keyAt(text, at, eol) === undefined) {
+        if (lineStart !== p.next || c === 0x5b || c === 0x7b || !value(at, eol, p.owner, p.mapValue)) return false;
+        continue;
+      }
+      if (indent > p.owner || (indent === p.owner && p.mapValue && dash)) {
+        if (stack.length >= MAX_DEPTH) return false;
+        stack.push({ indent, seq: dash, keys: dash ? undefined : new Set() });
+      }
+    }
+    // Close what this line is outside of (a sequence that is a mapping's value shares its column).
+    let top = stack[stack.length - 1];
+    while (top && (top.indent > indent || (top.indent === indent && top.seq && !dash))) {
+      stack.pop();
+      top = stack[stack.length - 1];
+    }
+    if (!top || top.indent !== indent) return false;
+
+    if (top.seq) {
+      if (!dash) return false;
+      let item = at + 1;
+      while (item < eol && text.charCodeAt(item) === 0x20) item++;
+      // An empty item, or one whose value starts on the next line, or a nested `- -`.
+      if (item >= eol || text.charCodeAt(item) === 0x23) return false;
+      if (text.charCodeAt(item) === 0x2d && (item + 1 === eol || text.charCodeAt(item + 1) === 0x20)) return false;
+      const key = keyAt(text, item, eol);
+      if (key === undefined) {
+        if (!value(item, eol, indent, false)) return false;
+        continue;
+      }
+      // `- key: value`: a mapping at the key's column.
+      if (stack.length >= MAX_DEPTH) return false;
+      stack.push({ indent: item - lineStart, seq: false, keys: new Set([key.name]) });
+      if (!value(key.valueStart, eol, item - lineStart, true)) return false;
+      continue;
+    }
+    if (dash) return false;
+    const key = keyAt(text, at, eol);
+    if (key === undefined) return false;
+    const keys = top.keys as Set<string>;
+    if (keys.has(key.name)) return false;
+    keys.add(key.name);
+    if (!value(key.valueStart, eol, indent, true)) return false;
+  }
+  // A quote still open at the end never closed.
+  return quote === undefined;
+}
+
+/** Keys a core-schema parser turns into a null or a boolean (their property names differ between parsers, or collide). */
+const SPECIAL_KEYS = new Set(['null', 'true', 'false']);
+
+/**
+ * A plain key of word characters (`x-kubernetes-list-type`, `$ref`, `app.kubernetes.io/name`)
+ * followed by `:` and a space or the line's end; the start of its value after the blanks.
+ */
+function keyAt(text: string, pos: number, eol: number): { name: string; valueStart: number } | undefined {
+  const first = text.charCodeAt(pos);
+  if (!(isLetter(first) || first === 0x5f /* _ */ || first === 0x24 /* $ */ || first === 0x2f /* / */)) return undefined;
+  let i = pos + 1;
+  while (i < eol && isKeyChar(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x3a /* : */ || i - pos > MAX_KEY) return undefined;
+  if (i + 1 < eol && text.charCodeAt(i + 1) !== 0x20) return undefined;
+  const name = text.slice(pos, i);
+  if ((name.length === 4 || name.length === 5) && SPECIAL_KEYS.has(name.toLowerCase())) return undefined;
+  let valueStart = i + 1;
+  while (valueStart < eol && text.charCodeAt(valueStart) === 0x20) valueStart++;
+  return { name, valueStart };
+}
+
+const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+const isKeyChar = (c: number): boolean =>
+  isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x24 || c === 0x2e || c === 0x2f || c === 0x2d;
+
+/** Indicators a plain scalar cannot start with: flow, comment, anchor, alias, tag, block scalar, quotes, directive, reserved. */
+const NOT_PLAIN_FIRST = new Set([...'[]{},#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
+
+/**
+ * One line of a plain scalar in block context, from `pos` to `eol`. Its first line must not
+ * start with an indicator (a later line may: YAML 1.2, 7.3.3); no line starts with `- `,
+ * `? ` or `: `, or holds `: ` (a key). 'open': the scalar may go on, on the next line;
+ * 'ended': a comment (` #`) ends it; 'bad': declined.
+ */
+function plainLine(text: string, pos: number, eol: number, first: boolean): 'open' | 'ended' | 'bad' {
+  const c = text.charCodeAt(pos);
+  if (first ? NOT_PLAIN_FIRST.has(c) : c === 0x23) return 'bad';
+  if ((c === 0x2d || c === 0x3f || c === 0x3a) /* - ? : */ && (pos + 1 === eol || text.charCodeAt(pos + 1) === 0x20)) return 'bad';
+  for (let i = pos; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x3a /* : */) {
+      if (i + 1 === eol || text.charCodeAt(i + 1) === 0x20) return 'bad';
+    } else if (ch === 0x23 /* # */ && text.charCodeAt(i - 1) === 0x20) {
+      return 'ended';
+    }
+  }
+  return 'open';
+}
+
+/**
+ * A one-line flow sequence of scalars from `pos` (after its `[`): `[]`, `["v1", "v1beta1"]`,
+ * `[a, b]`, followed only by blanks or a comment. Nested collections and empty entries are declined.
+ */
+function flowSequence(text: string, pos: number, eol: number): boolean {
+  let i = pos;
+  const blanks = (): void => {
+    while (i < eol && text.charCodeAt(i) === 0x20) i++;
+  };
+  blanks();
+  if (text.charCodeAt(i) === 0x5d /* ] */) return restIsComment(text, i + 1, eol);
+  for (;;) {
+    blanks();
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x27) {
+      // The closing quote, then what follows it.
+      let j = i + 1;
+      for (; j < eol; j++) {
+        const ch = text.charCodeAt(j);
+        if (ch === 0x5c && c === 0x22) {
+          const length = escapeLength(text, j, eol);
+          if (length === 0) return false;
+          j += length - 1;
+        } else if (ch === c) {
+          if (c === 0x27 && text.charCodeAt(j + 1) === 0x27) j++;
+          else break;
+        }
+      }
+      if (j >= eol) return false;
+      i = j + 1;
+    } else {
+      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return false;
+      while (i < eol) {
+        const ch = text.charCodeAt(i);
+        if (ch === 0x2c || ch === 0x5d) break;
+        if (ch === 0x5b || ch === 0x7b || ch === 0x7d || ch === 0x3a || ch === 0x23) return false;
+        i++;
+      }
+    }
+    blanks();
+    const next = text.charCodeAt(i);
+    if (next === 0x5d) return restIsComment(text, i + 1, eol);
+    if (next !== 0x2c) return false;
+    i++;
+    blanks();
+    if (text.charCodeAt(i) === 0x5d || text.charCodeAt(i) === 0x2c) return false;
+  }
+}
+
+/**
+ * A quoted scalar's text from `pos` (after the opening quote, or a continuation line) to
+ * `eol`: 'closed' when its quote closes there, followed only by blanks or a comment; 'open'
+ * when it goes on to the next line; 'bad' for anything else (an escape this scanner does not
+ * know, an escaped line break, text after the closing quote).
+ */
+function quoted(text: string, pos: number, eol: number, double: boolean): 'closed' | 'open' | 'bad' {
+  const mark = double ? 0x22 : 0x27;
+  for (let i = pos; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (double && ch === 0x5c /* \ */) {
+      const length = escapeLength(text, i, eol);
+      if (length === 0) return 'bad';
+      i += length - 1;
+    } else if (ch === mark) {
+      // `''` is a quote inside single quotes.
+      if (!double && text.charCodeAt(i + 1) === 0x27) i++;
+      else return restIsComment(text, i + 1, eol) ? 'closed' : 'bad';
+    }
+  }
+  return 'open';
+}
+
+/** The length of the escape at `at` in a double-quoted scalar (`\n`, `\"`, `\u00e9`, …), or 0 for one this scanner declines. */
+function escapeLength(text: string, at: number, eol: number): number {
+  const next = at + 1 < eol ? (text[at + 1] as string) : '';
+  if (next !== '' && '\\"/nrtbf0 '.includes(next)) return 2;
+  if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) return 6;
+  return 0;
+}
+
+/** Only blanks, or blanks and a comment, from `pos` to `eol`. */
+function restIsComment(text: string, pos: number, eol: number): boolean {
+  let i = pos;
+  while (i < eol && text.charCodeAt(i) === 0x20) i++;
+  return i === eol || (i > pos && text.charCodeAt(i) === 0x23);
+}
