@@ -54,6 +54,18 @@ export class GuardedReader {
     }
     if (!explicit && !plain && !this.inside(real, within))
       return { ok: false, level: 'warning', reason: 'skipped: it links to a file outside the repository' };
+    if (!content) {
+      // A look without opening (the read that follows looks again): a regular file, small enough, readable.
+      try {
+        const stat = fs.statSync(real);
+        if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
+        if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+        fs.accessSync(real, fs.constants.R_OK);
+        return { ok: true, text: '' };
+      } catch (err) {
+        return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
+      }
+    }
     let fd: number | undefined;
     try {
       // Look before opening (opening a device can have effects; the walk has looked already),
@@ -64,7 +76,6 @@ export class GuardedReader {
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
       if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
-      if (!content) return { ok: true, text: '' };
       const bytes = readBounded(fd, stat.size, this.maxBytes);
       if (!bytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
       return { ok: true, text: decodeText(bytes) };

@@ -133,14 +133,15 @@ function readManifest(file: SourceFile, text: string, reading: ManifestReading):
     reading.templates.push({ file, literal: literalNamespaces(text) });
     notices.push({ level: 'note', file: file.path, message: `skipped template: ${why}` });
   };
-  if (!isJson && text.includes('{{') && inChartTemplates(file.path, reading.charts)) {
+  const template = !isJson && text.includes('{{');
+  if (template && inChartTemplates(file.path, reading.charts)) {
     skipTemplate('a Helm chart template (render it with `helm template` to check it)');
     return;
   }
-  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: 'check-only' });
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: 'check-only', template });
   const partial = new Set(parsed.ok ? parsed.partial : []);
   if (!parsed.ok) {
-    if (!isJson && text.includes('{{')) {
+    if (template) {
       skipTemplate('`{{ }}` markup that is not YAML');
       return;
     }
@@ -155,7 +156,7 @@ function readManifest(file: SourceFile, text: string, reading: ManifestReading):
     }
     for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
   }
-  if (text.includes('{{') && parsed.docs.some(templateShapesStructure)) {
+  if (template && parsed.docs.some(templateShapesStructure)) {
     skipTemplate('`{{ }}` stands for keys or whole values');
     return;
   }

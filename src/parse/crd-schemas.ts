@@ -40,16 +40,15 @@ export function withoutCrdSchemas(text: string, documents: readonly DocumentRang
   const cuts: [number, number][] = [];
   const partial: number[] = [];
   documents.forEach(({ start, end }, ordinal) => {
-    if (topLevelLines(text, start, end, 'kind:', CRD_KIND).length !== 1) return;
-    if (topLevelLines(text, start, end, 'apiVersion:', CRD_API).length !== 1) return;
-    const specs = topLevelLines(text, start, end, 'spec:', SPEC_LINE);
-    // A repeated `spec` is an error the parser reports.
-    if (specs.length !== 1) return;
-    const lineStart = specs[0] as number;
+    // The first top-level line of each key (a repeated key stays in the shortened text, where the parser refuses it).
+    if (topLevelLine(text, start, end, 'kind:', CRD_KIND) === undefined) return;
+    if (topLevelLine(text, start, end, 'apiVersion:', CRD_API) === undefined) return;
+    const lineStart = topLevelLine(text, start, end, 'spec:', SPEC_LINE);
+    if (lineStart === undefined) return;
     const bodyStart = text.indexOf('\n', lineStart) + 1;
     if (bodyStart === 0 || bodyStart > end) return;
-    const bodyEnd = topLevelLineAfter(text, bodyStart, end);
-    if (!checkBlockValue(text, bodyStart, bodyEnd, 0)) return;
+    const bodyEnd = topLevelValueEnd(text, bodyStart, end);
+    if (bodyEnd === -1) return;
     cuts.push([lineStart, bodyEnd]);
     partial.push(ordinal);
   });
@@ -63,39 +62,49 @@ export function withoutCrdSchemas(text: string, documents: readonly DocumentRang
   return { text: out + text.slice(from), partial };
 }
 
-/** Where lines of [start, end) begin with `key` and match `line` (a sticky expression) from there. */
-function topLevelLines(text: string, start: number, end: number, key: string, line: RegExp): number[] {
+/**
+ * Where the first line of [start, end) that begins with `key` starts, when `line` (a sticky
+ * expression) matches it; otherwise undefined.
+ */
+function topLevelLine(text: string, start: number, end: number, key: string, line: RegExp): number | undefined {
   // Searched in the document alone (a slice shares the text): a search never runs on into later documents.
   const doc = text.slice(start, end);
-  const found: number[] = [];
-  const at = (lineStart: number): void => {
-    line.lastIndex = lineStart;
-    if (line.test(doc)) found.push(start + lineStart);
-  };
-  // The document's first line (after a byte-order mark), then every line after a line break.
+  // The document's first line (after a byte-order mark), else the first after a line break.
   const first = doc.charCodeAt(0) === 0xfeff ? 1 : 0;
-  if (doc.startsWith(key, first)) at(first);
-  for (let i = doc.indexOf(`\n${key}`, first); i !== -1; i = doc.indexOf(`\n${key}`, i + 1)) at(i + 1);
-  return found;
-}
-
-/** The start of the first line in [from, end) that starts at column 0 with content (not a comment), else `end`. */
-function topLevelLineAfter(text: string, from: number, end: number): number {
-  for (let pos = from; pos < end;) {
-    const c = text.charCodeAt(pos);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x23 /* # */) return pos;
-    const eol = text.indexOf('\n', pos);
-    if (eol === -1 || eol >= end) return end;
-    pos = eol + 1;
+  let at = first;
+  if (!doc.startsWith(key, first)) {
+    const after = doc.indexOf(`\n${key}`, first);
+    if (after === -1) return undefined;
+    at = after + 1;
   }
-  return end;
+  line.lastIndex = at;
+  return line.test(doc) ? start + at : undefined;
 }
 
 /** An open block collection: its indentation, whether it is a sequence, and a mapping's keys so far. */
 interface Open {
   indent: number;
   seq: boolean;
-  keys: Set<string> | undefined;
+  keys: KeyList | undefined;
+}
+
+/** A mapping's keys so far: a short list (most mappings of a schema hold a few), a set once it grows. */
+class KeyList {
+  private readonly list: string[] = [];
+  private set: Set<string> | undefined;
+
+  /** Adds the key; false when it is there already. */
+  add(key: string): boolean {
+    if (this.set) {
+      if (this.set.has(key)) return false;
+      this.set.add(key);
+      return true;
+    }
+    if (this.list.includes(key)) return false;
+    this.list.push(key);
+    if (this.list.length > 8) this.set = new Set(this.list);
+    return true;
+  }
 }
 
 interface Pending {
@@ -108,13 +117,15 @@ const MAX_DEPTH = 200;
 const MAX_KEY = 256;
 
 /**
- * Whether the lines [from, to) are a block value, owned by a key at column `owner`, in the
- * shape this scanner accepts. Every line must end with `\n` or at `to`.
+ * The block value of a top-level key (`spec:`), on the lines from `from`: where it ends (the
+ * next line that starts at column 0 with something other than a comment, else `to`), or -1
+ * when it is not in the shape this scanner accepts.
  */
-export function checkBlockValue(text: string, from: number, to: number, owner: number): boolean {
+export function topLevelValueEnd(text: string, from: number, to: number): number {
+  const owner = 0;
   // Searched in the block alone, as above.
   const lines = text.slice(from, to);
-  if (lines.includes('\t') || lines.includes('\r')) return false;
+  if (lines.includes('\t') || lines.includes('\r')) return -1;
 
   const stack: Open[] = [];
   // A key (or the owner) whose value starts on a later line: its column, whether a sequence may
@@ -165,22 +176,24 @@ export function checkBlockValue(text: string, from: number, to: number, owner: n
     const lineStart = pos;
     pos = eol + 1;
 
+    // The next top-level line ends the value (a quote still open there never closed).
+    if (indent === 0 && at < eol && text.charCodeAt(at) !== 0x23 /* # */) return quote === undefined ? lineStart : -1;
     if (at === eol) {
       // A blank line; before a block scalar's first line, spaces there could set its indentation.
-      if (literal && literal.indent < 0 && indent > 0) return false;
+      if (literal && literal.indent < 0 && indent > 0) return -1;
       continue;
     }
     if (quote) {
       // A quoted scalar's next line: indented past its owner, up to the closing quote.
-      if (indent <= quote.owner) return false;
+      if (indent <= quote.owner) return -1;
       const end = quoted(text, at, eol, quote.double);
-      if (end === 'bad') return false;
+      if (end === 'bad') return -1;
       if (end === 'closed') quote = undefined;
       continue;
     }
     if (literal) {
       if (literal.indent < 0) {
-        if (indent <= literal.owner) return false;
+        if (indent <= literal.owner) return -1;
         literal.indent = indent;
         continue;
       }
@@ -194,7 +207,7 @@ export function checkBlockValue(text: string, from: number, to: number, owner: n
       continue;
     }
     if (plainOwner >= 0 && indent > plainOwner) {
-      if (plainLine(text, at, eol, false) !== 'open') return false;
+      if (plainLine(text, at, eol, false) !== 'open') return -1;
       continue;
     }
     plainOwner = -1;
@@ -205,12 +218,12 @@ export function checkBlockValue(text: string, from: number, to: number, owner: n
       pending = undefined;
       // A scalar on the line after its key (generators write long descriptions so).
       if (indent > p.owner && !dash && keyAt(text, at, eol) === undefined) {
-        if (lineStart !== p.next || c === 0x5b || c === 0x7b || !value(at, eol, p.owner, p.mapValue)) return false;
+        if (lineStart !== p.next || c === 0x5b || c === 0x7b || !value(at, eol, p.owner, p.mapValue)) return -1;
         continue;
       }
       if (indent > p.owner || (indent === p.owner && p.mapValue && dash)) {
-        if (stack.length >= MAX_DEPTH) return false;
-        stack.push({ indent, seq: dash, keys: dash ? undefined : new Set() });
+        if (stack.length >= MAX_DEPTH) return -1;
+        stack.push({ indent, seq: dash, keys: dash ? undefined : new KeyList() });
       }
     }
     // Close what this line is outside of (a sequence that is a mapping's value shares its column).
@@ -219,36 +232,36 @@ export function checkBlockValue(text: string, from: number, to: number, owner: n
       stack.pop();
       top = stack[stack.length - 1];
     }
-    if (!top || top.indent !== indent) return false;
+    if (!top || top.indent !== indent) return -1;
 
     if (top.seq) {
-      if (!dash) return false;
+      if (!dash) return -1;
       let item = at + 1;
       while (item < eol && text.charCodeAt(item) === 0x20) item++;
       // An empty item, or one whose value starts on the next line, or a nested `- -`.
-      if (item >= eol || text.charCodeAt(item) === 0x23) return false;
-      if (text.charCodeAt(item) === 0x2d && (item + 1 === eol || text.charCodeAt(item + 1) === 0x20)) return false;
+      if (item >= eol || text.charCodeAt(item) === 0x23) return -1;
+      if (text.charCodeAt(item) === 0x2d && (item + 1 === eol || text.charCodeAt(item + 1) === 0x20)) return -1;
       const key = keyAt(text, item, eol);
       if (key === undefined) {
-        if (!value(item, eol, indent, false)) return false;
+        if (!value(item, eol, indent, false)) return -1;
         continue;
       }
       // `- key: value`: a mapping at the key's column.
-      if (stack.length >= MAX_DEPTH) return false;
-      stack.push({ indent: item - lineStart, seq: false, keys: new Set([key.name]) });
-      if (!value(key.valueStart, eol, item - lineStart, true)) return false;
+      if (stack.length >= MAX_DEPTH) return -1;
+      const keys = new KeyList();
+      keys.add(key.name);
+      stack.push({ indent: item - lineStart, seq: false, keys });
+      if (!value(key.valueStart, eol, item - lineStart, true)) return -1;
       continue;
     }
-    if (dash) return false;
+    if (dash) return -1;
     const key = keyAt(text, at, eol);
-    if (key === undefined) return false;
-    const keys = top.keys as Set<string>;
-    if (keys.has(key.name)) return false;
-    keys.add(key.name);
-    if (!value(key.valueStart, eol, indent, true)) return false;
+    if (key === undefined) return -1;
+    if (!(top.keys as KeyList).add(key.name)) return -1;
+    if (!value(key.valueStart, eol, indent, true)) return -1;
   }
   // A quote still open at the end never closed.
-  return quote === undefined;
+  return quote === undefined ? to : -1;
 }
 
 /** Keys a core-schema parser turns into a null or a boolean (their property names differ between parsers, or collide). */

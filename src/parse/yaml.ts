@@ -356,6 +356,12 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
 export interface StreamOptions {
   /** Check the `spec` of CustomResourceDefinitions for syntax only, and leave it out of their values (see crd-schemas.ts). */
   crdSchemas?: 'check-only';
+  /**
+   * The text holds template markup (`{{ }}`): when the fast parser refuses it, its error is
+   * the answer, and the positional parser (slow on such texts, and there only to place an
+   * error) is not asked. The caller skips a refused template and shows no error.
+   */
+  template?: boolean;
 }
 
 export function parseYamlStream(text: string, options: StreamOptions = {}): StreamResult {
@@ -377,7 +383,7 @@ export function parseYamlStream(text: string, options: StreamOptions = {}): Stre
   if (fast === undefined) return parseWithPositions(text);
   if ('docs' in fast) return { ok: true, docs: fast.docs };
   // Nesting too deep for js-yaml: the positional parser would only take longer to fail.
-  if (fast.error instanceof jsyaml.YAMLException && /nesting exceeded maxDepth/.test(fast.error.reason))
+  if (options.template || (fast.error instanceof jsyaml.YAMLException && /nesting exceeded maxDepth/.test(fast.error.reason)))
     return { ok: false, docs: [], errors: [fromJsYamlError(fast.error)] };
   // The positional parser decides what is an error, and reports it where the locator will look.
   return parseWithPositions(text);
@@ -416,10 +422,11 @@ export function readFast(text: string): { docs: unknown[] } | { error: unknown }
  * (the whole stream is then read as usual, which also places any error).
  */
 function readWithoutCrdSchemas(text: string): StreamResult | undefined {
-  // JavaScript's line anchors also stop at U+2028 and U+2029, which YAML reads as text.
-  if (!text.includes('CustomResourceDefinition') || /[\u2028\u2029]/.test(text)) return undefined;
+  if (!text.includes('CustomResourceDefinition')) return undefined;
+  // The counted documents; a text without markers is one.
   const documents =
-    documentSegments(text) ?? (/^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%/m.test(text) ? undefined : [{ start: 0, end: text.length }]);
+    documentSegments(text) ??
+    (linesStartingWith(text, '---', true).length === 0 && unmarked(text) ? [{ start: 0, end: text.length }] : undefined);
   const shortened = documents && withoutCrdSchemas(text, documents);
   if (!documents || !shortened) return undefined;
   const fast = readFast(shortened.text);
@@ -530,9 +537,8 @@ interface Segment {
  * only a null (`--- ~`) or a tag, anchor or alias.
  */
 function documentSegments(text: string): Segment[] | undefined {
-  const markers: number[] = [];
-  for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) markers.push(m.index);
-  if (markers.length === 0 || /^(?:\.\.\.(?=[ \t\r\n]|$)|%)/m.test(text)) return undefined;
+  const markers = linesStartingWith(text, '---', true);
+  if (markers.length === 0 || !unmarked(text)) return undefined;
   const starts = markers[0] === 0 || (markers[0] === 1 && text.charCodeAt(0) === 0xfeff) ? markers : [0, ...markers];
   const out: Segment[] = [];
   for (let i = 0; i < starts.length; i++) {
@@ -543,6 +549,27 @@ function documentSegments(text: string): Segment[] | undefined {
     if (content === 'one') out.push({ start, end });
   }
   return out;
+}
+
+/**
+ * Where lines start with `prefix` (followed by a blank or the line's end when `marker`).
+ * Lines as YAML counts them: after `\n` or `\r` (not after U+2028 or U+2029, where
+ * JavaScript's `^` would also see one).
+ */
+function linesStartingWith(text: string, prefix: string, marker: boolean): number[] {
+  const found: number[] = [];
+  for (let i = text.indexOf(prefix); i !== -1; i = text.indexOf(prefix, i + 1)) {
+    const before = i === 0 ? 0x0a : text.charCodeAt(i - 1);
+    if (before !== 0x0a && before !== 0x0d) continue;
+    const after = text.charCodeAt(i + prefix.length);
+    if (!marker || Number.isNaN(after) || after === 0x20 || after === 0x09 || after === 0x0a || after === 0x0d) found.push(i);
+  }
+  return found;
+}
+
+/** No `...` document end and no `%` directive starts a line. */
+function unmarked(text: string): boolean {
+  return linesStartingWith(text, '...', true).length === 0 && linesStartingWith(text, '%', false).length === 0;
 }
 
 /** Whether a document's text holds nothing, something, or maybe only a null. */

@@ -1,7 +1,7 @@
 import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { checkBlockValue } from '../../src/parse/crd-schemas.js';
+import { topLevelValueEnd } from '../../src/parse/crd-schemas.js';
 import { POSITIONAL_OPTIONS, parseYamlStream } from '../../src/parse/yaml.js';
 import { pick, seeded } from '../support/random.js';
 
@@ -195,7 +195,7 @@ describe('CRD schemas checked by the line scanner', () => {
       const next = seeded(seed);
       const { text, from, to } = crd(mapping(next, 2, 0));
       expect(parsersAccept(text), `seed ${seed}:\n${text}`).toEqual({ jsyaml: true, yaml: true });
-      expect(checkBlockValue(text, from, to, 0), `seed ${seed}:\n${text}`).toBe(true);
+      expect(topLevelValueEnd(text, from, to), `seed ${seed}:\n${text}`).toBe(to);
     }
   });
 
@@ -209,7 +209,7 @@ describe('CRD schemas checked by the line scanner', () => {
         const { text, from, to } = crd(damaged(body, next));
         const verdict = parsersAccept(text);
         if (!verdict.jsyaml || !verdict.yaml) refused++;
-        if (!checkBlockValue(text, from, to, 0)) continue;
+        if (topLevelValueEnd(text, from, to) !== to) continue;
         accepted++;
         expect(verdict, `seed ${seed} round ${round}:\n${text}`).toEqual({ jsyaml: true, yaml: true });
       }
@@ -234,7 +234,7 @@ describe('CRD schemas checked by the line scanner', () => {
     ];
     for (const body of declined) {
       const text = `spec:\n${body}`;
-      expect(checkBlockValue(text, 6, text.length, 0), body).toBe(false);
+      expect(topLevelValueEnd(text, 6, text.length), body).toBe(-1);
     }
   });
 });
