@@ -28646,15 +28646,14 @@ function withoutCrdSchemas(text, documents) {
   const cuts = [];
   const partial = [];
   documents.forEach(({ start, end }, ordinal) => {
-    if (topLevelLines(text, start, end, "kind:", CRD_KIND).length !== 1) return;
-    if (topLevelLines(text, start, end, "apiVersion:", CRD_API).length !== 1) return;
-    const specs = topLevelLines(text, start, end, "spec:", SPEC_LINE);
-    if (specs.length !== 1) return;
-    const lineStart = specs[0];
+    if (topLevelLine(text, start, end, "kind:", CRD_KIND) === void 0) return;
+    if (topLevelLine(text, start, end, "apiVersion:", CRD_API) === void 0) return;
+    const lineStart = topLevelLine(text, start, end, "spec:", SPEC_LINE);
+    if (lineStart === void 0) return;
     const bodyStart = text.indexOf("\n", lineStart) + 1;
     if (bodyStart === 0 || bodyStart > end) return;
-    const bodyEnd = topLevelLineAfter(text, bodyStart, end);
-    if (!checkBlockValue(text, bodyStart, bodyEnd, 0)) return;
+    const bodyEnd = topLevelValueEnd(text, bodyStart, end);
+    if (bodyEnd === -1) return;
     cuts.push([lineStart, bodyEnd]);
     partial.push(ordinal);
   });
@@ -28667,35 +28666,41 @@ function withoutCrdSchemas(text, documents) {
   }
   return { text: out + text.slice(from), partial };
 }
-function topLevelLines(text, start, end, key, line) {
+function topLevelLine(text, start, end, key, line) {
   const doc = text.slice(start, end);
-  const found = [];
-  const at = (lineStart) => {
-    line.lastIndex = lineStart;
-    if (line.test(doc)) found.push(start + lineStart);
-  };
   const first = doc.charCodeAt(0) === 65279 ? 1 : 0;
-  if (doc.startsWith(key, first)) at(first);
-  for (let i = doc.indexOf(`
-${key}`, first); i !== -1; i = doc.indexOf(`
-${key}`, i + 1)) at(i + 1);
-  return found;
-}
-function topLevelLineAfter(text, from, end) {
-  for (let pos = from; pos < end; ) {
-    const c = text.charCodeAt(pos);
-    if (c !== 32 && c !== 10 && c !== 35) return pos;
-    const eol = text.indexOf("\n", pos);
-    if (eol === -1 || eol >= end) return end;
-    pos = eol + 1;
+  let at = first;
+  if (!doc.startsWith(key, first)) {
+    const after = doc.indexOf(`
+${key}`, first);
+    if (after === -1) return void 0;
+    at = after + 1;
   }
-  return end;
+  line.lastIndex = at;
+  return line.test(doc) ? start + at : void 0;
 }
+var KeyList = class {
+  list = [];
+  set;
+  /** Adds the key; false when it is there already. */
+  add(key) {
+    if (this.set) {
+      if (this.set.has(key)) return false;
+      this.set.add(key);
+      return true;
+    }
+    if (this.list.includes(key)) return false;
+    this.list.push(key);
+    if (this.list.length > 8) this.set = new Set(this.list);
+    return true;
+  }
+};
 var MAX_DEPTH = 200;
 var MAX_KEY = 256;
-function checkBlockValue(text, from, to, owner) {
+function topLevelValueEnd(text, from, to) {
+  const owner = 0;
   const lines2 = text.slice(from, to);
-  if (lines2.includes("	") || lines2.includes("\r")) return false;
+  if (lines2.includes("	") || lines2.includes("\r")) return -1;
   const stack = [];
   let pending = { owner, mapValue: true, next: from };
   let plainOwner = -1;
@@ -28718,7 +28723,7 @@ function checkBlockValue(text, from, to, owner) {
       if (end === "open") quote = { owner: valueOwner, double };
       return end !== "bad";
     }
-    if (c === 123) return text.charCodeAt(pos + 1) === 125 && restIsComment(text, pos + 2, eol);
+    if (c === 123) return flowMapping(text, pos + 1, eol);
     if (c === 91) return flowSequence(text, pos + 1, eol);
     const plain2 = plainLine(text, pos, eol, true);
     if (plain2 === "bad") return false;
@@ -28733,20 +28738,21 @@ function checkBlockValue(text, from, to, owner) {
     const indent = at - pos;
     const lineStart = pos;
     pos = eol + 1;
+    if (indent === 0 && at < eol && text.charCodeAt(at) !== 35) return quote === void 0 ? lineStart : -1;
     if (at === eol) {
-      if (literal2 && literal2.indent < 0 && indent > 0) return false;
+      if (literal2 && literal2.indent < 0 && indent > 0) return -1;
       continue;
     }
     if (quote) {
-      if (indent <= quote.owner) return false;
+      if (indent <= quote.owner) return -1;
       const end = quoted(text, at, eol, quote.double);
-      if (end === "bad") return false;
+      if (end === "bad") return -1;
       if (end === "closed") quote = void 0;
       continue;
     }
     if (literal2) {
       if (literal2.indent < 0) {
-        if (indent <= literal2.owner) return false;
+        if (indent <= literal2.owner) return -1;
         literal2.indent = indent;
         continue;
       }
@@ -28759,7 +28765,7 @@ function checkBlockValue(text, from, to, owner) {
       continue;
     }
     if (plainOwner >= 0 && indent > plainOwner) {
-      if (plainLine(text, at, eol, false) !== "open") return false;
+      if (plainLine(text, at, eol, false) !== "open") return -1;
       continue;
     }
     plainOwner = -1;
@@ -28768,12 +28774,12 @@ function checkBlockValue(text, from, to, owner) {
       const p = pending;
       pending = void 0;
       if (indent > p.owner && !dash && keyAt(text, at, eol) === void 0) {
-        if (lineStart !== p.next || c === 91 || c === 123 || !value(at, eol, p.owner, p.mapValue)) return false;
+        if (lineStart !== p.next || c === 91 || c === 123 || !value(at, eol, p.owner, p.mapValue)) return -1;
         continue;
       }
       if (indent > p.owner || indent === p.owner && p.mapValue && dash) {
-        if (stack.length >= MAX_DEPTH) return false;
-        stack.push({ indent, seq: dash, keys: dash ? void 0 : /* @__PURE__ */ new Set() });
+        if (stack.length >= MAX_DEPTH) return -1;
+        stack.push({ indent, seq: dash, keys: dash ? void 0 : new KeyList() });
       }
     }
     let top = stack[stack.length - 1];
@@ -28781,32 +28787,32 @@ function checkBlockValue(text, from, to, owner) {
       stack.pop();
       top = stack[stack.length - 1];
     }
-    if (!top || top.indent !== indent) return false;
+    if (!top || top.indent !== indent) return -1;
     if (top.seq) {
-      if (!dash) return false;
+      if (!dash) return -1;
       let item = at + 1;
       while (item < eol && text.charCodeAt(item) === 32) item++;
-      if (item >= eol || text.charCodeAt(item) === 35) return false;
-      if (text.charCodeAt(item) === 45 && (item + 1 === eol || text.charCodeAt(item + 1) === 32)) return false;
+      if (item >= eol || text.charCodeAt(item) === 35) return -1;
+      if (text.charCodeAt(item) === 45 && (item + 1 === eol || text.charCodeAt(item + 1) === 32)) return -1;
       const key2 = keyAt(text, item, eol);
       if (key2 === void 0) {
-        if (!value(item, eol, indent, false)) return false;
+        if (!value(item, eol, indent, false)) return -1;
         continue;
       }
-      if (stack.length >= MAX_DEPTH) return false;
-      stack.push({ indent: item - lineStart, seq: false, keys: /* @__PURE__ */ new Set([key2.name]) });
-      if (!value(key2.valueStart, eol, item - lineStart, true)) return false;
+      if (stack.length >= MAX_DEPTH) return -1;
+      const keys = new KeyList();
+      keys.add(key2.name);
+      stack.push({ indent: item - lineStart, seq: false, keys });
+      if (!value(key2.valueStart, eol, item - lineStart, true)) return -1;
       continue;
     }
-    if (dash) return false;
+    if (dash) return -1;
     const key = keyAt(text, at, eol);
-    if (key === void 0) return false;
-    const keys = top.keys;
-    if (keys.has(key.name)) return false;
-    keys.add(key.name);
-    if (!value(key.valueStart, eol, indent, true)) return false;
+    if (key === void 0) return -1;
+    if (!top.keys.add(key.name)) return -1;
+    if (!value(key.valueStart, eol, indent, true)) return -1;
   }
-  return quote === void 0;
+  return quote === void 0 ? to : -1;
 }
 var SPECIAL_KEYS = /* @__PURE__ */ new Set(["null", "true", "false"]);
 function keyAt(text, pos, eol) {
@@ -28850,20 +28856,9 @@ function flowSequence(text, pos, eol) {
     blanks();
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
-      let j = i + 1;
-      for (; j < eol; j++) {
-        const ch = text.charCodeAt(j);
-        if (ch === 92 && c === 34) {
-          const length = escapeLength(text, j, eol);
-          if (length === 0) return false;
-          j += length - 1;
-        } else if (ch === c) {
-          if (c === 39 && text.charCodeAt(j + 1) === 39) j++;
-          else break;
-        }
-      }
-      if (j >= eol) return false;
-      i = j + 1;
+      const end = quotedItemEnd(text, i, eol);
+      if (end === -1) return false;
+      i = end;
     } else {
       if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return false;
       while (i < eol) {
@@ -28902,6 +28897,62 @@ function escapeLength(text, at, eol) {
   if (next !== "" && '\\"/nrtbf0 '.includes(next)) return 2;
   if (next === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) return 6;
   return 0;
+}
+function flowMapping(text, pos, eol) {
+  const keys = [];
+  let i = pos;
+  const blanks = () => {
+    while (i < eol && text.charCodeAt(i) === 32) i++;
+  };
+  blanks();
+  if (text.charCodeAt(i) === 125) return restIsComment(text, i + 1, eol);
+  for (; ; ) {
+    blanks();
+    const keyStart = i;
+    const first = text.charCodeAt(i);
+    if (!(isLetter(first) || first === 95 || first === 36 || first === 47)) return false;
+    while (i < eol && isKeyChar(text.charCodeAt(i))) i++;
+    const key = text.slice(keyStart, i);
+    if (text.charCodeAt(i) !== 58 || text.charCodeAt(i + 1) !== 32 || i - keyStart > MAX_KEY) return false;
+    if (SPECIAL_KEYS.has(key.toLowerCase()) || keys.includes(key)) return false;
+    keys.push(key);
+    i += 2;
+    blanks();
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const end = quotedItemEnd(text, i, eol);
+      if (end === -1) return false;
+      i = end;
+    } else {
+      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return false;
+      while (i < eol) {
+        const ch = text.charCodeAt(i);
+        if (ch === 44 || ch === 125) break;
+        if (ch === 91 || ch === 93 || ch === 123 || ch === 58 || ch === 35) return false;
+        i++;
+      }
+    }
+    blanks();
+    const next = text.charCodeAt(i);
+    if (next === 125) return restIsComment(text, i + 1, eol);
+    if (next !== 44) return false;
+    i++;
+  }
+}
+function quotedItemEnd(text, pos, eol) {
+  const c = text.charCodeAt(pos);
+  for (let j = pos + 1; j < eol; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 92 && c === 34) {
+      const length = escapeLength(text, j, eol);
+      if (length === 0) return -1;
+      j += length - 1;
+    } else if (ch === c) {
+      if (c === 39 && text.charCodeAt(j + 1) === 39) j++;
+      else return j + 1;
+    }
+  }
+  return -1;
 }
 function restIsComment(text, pos, eol) {
   let i = pos;
@@ -29155,7 +29206,7 @@ function parseYamlStream(text, options = {}) {
   const fast = readFast(text);
   if (fast === void 0) return parseWithPositions(text);
   if ("docs" in fast) return { ok: true, docs: fast.docs };
-  if (fast.error instanceof yaml.YAMLException && /nesting exceeded maxDepth/.test(fast.error.reason))
+  if (options.template || fast.error instanceof yaml.YAMLException && /nesting exceeded maxDepth/.test(fast.error.reason))
     return { ok: false, docs: [], errors: [fromJsYamlError(fast.error)] };
   return parseWithPositions(text);
 }
@@ -29181,8 +29232,8 @@ function readFast(text) {
   return { docs };
 }
 function readWithoutCrdSchemas(text) {
-  if (!text.includes("CustomResourceDefinition") || /[\u2028\u2029]/.test(text)) return void 0;
-  const documents = documentSegments(text) ?? (/^(?:---|\.\.\.)(?=[ \t\r\n]|$)|^%/m.test(text) ? void 0 : [{ start: 0, end: text.length }]);
+  if (!text.includes("CustomResourceDefinition")) return void 0;
+  const documents = documentSegments(text) ?? (linesStartingWith(text, "---", true).length === 0 && unmarked(text) ? [{ start: 0, end: text.length }] : void 0);
   const shortened = documents && withoutCrdSchemas(text, documents);
   if (!documents || !shortened) return void 0;
   const fast = readFast(shortened.text);
@@ -29260,9 +29311,8 @@ function rangeSpan(lc, from, to) {
   return { start: { line: a.line, column: a.col }, end: { line: b.line, column: b.col } };
 }
 function documentSegments(text) {
-  const markers = [];
-  for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) markers.push(m.index);
-  if (markers.length === 0 || /^(?:\.\.\.(?=[ \t\r\n]|$)|%)/m.test(text)) return void 0;
+  const markers = linesStartingWith(text, "---", true);
+  if (markers.length === 0 || !unmarked(text)) return void 0;
   const starts = markers[0] === 0 || markers[0] === 1 && text.charCodeAt(0) === 65279 ? markers : [0, ...markers];
   const out = [];
   for (let i = 0; i < starts.length; i++) {
@@ -29273,6 +29323,19 @@ function documentSegments(text) {
     if (content === "one") out.push({ start, end });
   }
   return out;
+}
+function linesStartingWith(text, prefix, marker) {
+  const found = [];
+  for (let i = text.indexOf(prefix); i !== -1; i = text.indexOf(prefix, i + 1)) {
+    const before = i === 0 ? 10 : text.charCodeAt(i - 1);
+    if (before !== 10 && before !== 13) continue;
+    const after = text.charCodeAt(i + prefix.length);
+    if (!marker || Number.isNaN(after) || after === 32 || after === 9 || after === 10 || after === 13) found.push(i);
+  }
+  return found;
+}
+function unmarked(text) {
+  return linesStartingWith(text, "...", true).length === 0 && linesStartingWith(text, "%", false).length === 0;
 }
 function segmentContent(text, start, end) {
   let pos = start;
@@ -34815,6 +34878,17 @@ var GuardedReader = class {
     }
     if (!explicit && !plain2 && !this.inside(real, within))
       return { ok: false, level: "warning", reason: "skipped: it links to a file outside the repository" };
+    if (!content) {
+      try {
+        const stat = fs.statSync(real);
+        if (!stat.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat)})` };
+        if (stat.size > this.maxBytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+        fs.accessSync(real, fs.constants.R_OK);
+        return { ok: true, text: "" };
+      } catch (err) {
+        return { ok: false, level: "error", reason: `could not read file: ${errorText(err)}` };
+      }
+    }
     let fd;
     try {
       const before = plain2 ? void 0 : fs.statSync(real);
@@ -34823,7 +34897,6 @@ var GuardedReader = class {
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat)})` };
       if (stat.size > this.maxBytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
-      if (!content) return { ok: true, text: "" };
       const bytes = readBounded(fd, stat.size, this.maxBytes);
       if (!bytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
       return { ok: true, text: decodeText(bytes) };
@@ -52682,14 +52755,15 @@ function readManifest(file, text, reading) {
     reading.templates.push({ file, literal: literalNamespaces(text) });
     notices.push({ level: "note", file: file.path, message: `skipped template: ${why}` });
   };
-  if (!isJson && text.includes("{{") && inChartTemplates(file.path, reading.charts)) {
+  const template = !isJson && text.includes("{{");
+  if (template && inChartTemplates(file.path, reading.charts)) {
     skipTemplate("a Helm chart template (render it with `helm template` to check it)");
     return;
   }
-  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: "check-only" });
+  const parsed = isJson ? parseJsonStream(text) : parseYamlStream(text, { crdSchemas: "check-only", template });
   const partial = new Set(parsed.ok ? parsed.partial : []);
   if (!parsed.ok) {
-    if (!isJson && text.includes("{{")) {
+    if (template) {
       skipTemplate("`{{ }}` markup that is not YAML");
       return;
     }
@@ -52703,7 +52777,7 @@ function readManifest(file, text, reading) {
     }
     for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
   }
-  if (text.includes("{{") && parsed.docs.some(templateShapesStructure)) {
+  if (template && parsed.docs.some(templateShapesStructure)) {
     skipTemplate("`{{ }}` stands for keys or whole values");
     return;
   }

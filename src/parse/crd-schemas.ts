@@ -158,7 +158,7 @@ export function topLevelValueEnd(text: string, from: number, to: number): number
       if (end === 'open') quote = { owner: valueOwner, double };
       return end !== 'bad';
     }
-    if (c === 0x7b /* { */) return text.charCodeAt(pos + 1) === 0x7d && restIsComment(text, pos + 2, eol);
+    if (c === 0x7b /* { */) return flowMapping(text, pos + 1, eol);
     if (c === 0x5b /* [ */) return flowSequence(text, pos + 1, eol);
     const plain = plainLine(text, pos, eol, true);
     if (plain === 'bad') return false;
@@ -328,21 +328,9 @@ function flowSequence(text: string, pos: number, eol: number): boolean {
     blanks();
     const c = text.charCodeAt(i);
     if (c === 0x22 || c === 0x27) {
-      // The closing quote, then what follows it.
-      let j = i + 1;
-      for (; j < eol; j++) {
-        const ch = text.charCodeAt(j);
-        if (ch === 0x5c && c === 0x22) {
-          const length = escapeLength(text, j, eol);
-          if (length === 0) return false;
-          j += length - 1;
-        } else if (ch === c) {
-          if (c === 0x27 && text.charCodeAt(j + 1) === 0x27) j++;
-          else break;
-        }
-      }
-      if (j >= eol) return false;
-      i = j + 1;
+      const end = quotedItemEnd(text, i, eol);
+      if (end === -1) return false;
+      i = end;
     } else {
       if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return false;
       while (i < eol) {
@@ -391,6 +379,70 @@ function escapeLength(text: string, at: number, eol: number): number {
   if (next !== '' && '\\"/nrtbf0 '.includes(next)) return 2;
   if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) return 6;
   return 0;
+}
+
+/**
+ * A one-line flow mapping of plain keys and scalar values from `pos` (after its `{`): `{}`,
+ * `{ kind: Widget, plural: widgets }`, followed only by blanks or a comment. Repeated keys,
+ * empty values and nested collections are declined.
+ */
+function flowMapping(text: string, pos: number, eol: number): boolean {
+  const keys: string[] = [];
+  let i = pos;
+  const blanks = (): void => {
+    while (i < eol && text.charCodeAt(i) === 0x20) i++;
+  };
+  blanks();
+  if (text.charCodeAt(i) === 0x7d /* } */) return restIsComment(text, i + 1, eol);
+  for (;;) {
+    blanks();
+    const keyStart = i;
+    const first = text.charCodeAt(i);
+    if (!(isLetter(first) || first === 0x5f || first === 0x24 || first === 0x2f)) return false;
+    while (i < eol && isKeyChar(text.charCodeAt(i))) i++;
+    const key = text.slice(keyStart, i);
+    if (text.charCodeAt(i) !== 0x3a || text.charCodeAt(i + 1) !== 0x20 || i - keyStart > MAX_KEY) return false;
+    if (SPECIAL_KEYS.has(key.toLowerCase()) || keys.includes(key)) return false;
+    keys.push(key);
+    i += 2;
+    blanks();
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x27) {
+      const end = quotedItemEnd(text, i, eol);
+      if (end === -1) return false;
+      i = end;
+    } else {
+      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return false;
+      while (i < eol) {
+        const ch = text.charCodeAt(i);
+        if (ch === 0x2c || ch === 0x7d) break;
+        if (ch === 0x5b || ch === 0x5d || ch === 0x7b || ch === 0x3a || ch === 0x23) return false;
+        i++;
+      }
+    }
+    blanks();
+    const next = text.charCodeAt(i);
+    if (next === 0x7d) return restIsComment(text, i + 1, eol);
+    if (next !== 0x2c) return false;
+    i++;
+  }
+}
+
+/** Past the closing quote of a one-line quoted scalar that starts at `pos`, or -1. */
+function quotedItemEnd(text: string, pos: number, eol: number): number {
+  const c = text.charCodeAt(pos);
+  for (let j = pos + 1; j < eol; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 0x5c && c === 0x22) {
+      const length = escapeLength(text, j, eol);
+      if (length === 0) return -1;
+      j += length - 1;
+    } else if (ch === c) {
+      if (c === 0x27 && text.charCodeAt(j + 1) === 0x27) j++;
+      else return j + 1;
+    }
+  }
+  return -1;
 }
 
 /** Only blanks, or blanks and a comment, from `pos` to `eol`. */

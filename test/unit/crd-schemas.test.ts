@@ -77,7 +77,9 @@ function scalar(next: Next, owner: number): string[] {
       return [header, `${pad}first line: with a colon`, `${pad}  # inside the text`, '', `${pad}last line`];
     }
     case 7:
-      return [pick(next, ['[]', '{}', '["v1", "v1beta1"]', '[a, b, c]', "['x']"])];
+      return [
+        pick(next, ['[]', '{}', '["v1", "v1beta1"]', '[a, b, c]', "['x']", '{ kind: Thing, plural: things }', '{a: "x, y", b: \'z\'}']),
+      ];
     case 8:
       return [`${words()} # a comment`];
     default:
@@ -223,7 +225,8 @@ describe('CRD schemas checked by the line scanner', () => {
     const declined = [
       '  a: &x 1\n  b: *x\n', // anchors and aliases
       '  a: !!str 1\n', // tags
-      '  a: {b: 1}\n', // flow mappings
+      '  a: {b: {c: 1}}\n', // nested flow mappings
+      '  a: {b: 1, b: 2}\n', // a repeated key in a flow mapping
       '  ? a\n  : 1\n', // explicit keys
       '  "a": 1\n', // quoted keys
       '  null: 1\n', // a key that is a null to one parser and "" to the other
