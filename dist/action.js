@@ -74182,7 +74182,7 @@ function readManifest(file, text, reading) {
     }
     for (const error2 of parsed.errors) reading.parseErrors.push({ file: file.path, message: error2.message, span: error2.span });
   }
-  if (template && parsed.docs.some(templateShapesStructure)) {
+  if (text.includes("{{") && parsed.docs.some(templateShapesStructure)) {
     skipTemplate("`{{ }}` stands for keys or whole values");
     return;
   }

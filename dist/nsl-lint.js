@@ -52777,7 +52777,7 @@ function readManifest(file, text, reading) {
     }
     for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
   }
-  if (template && parsed.docs.some(templateShapesStructure)) {
+  if (text.includes("{{") && parsed.docs.some(templateShapesStructure)) {
     skipTemplate("`{{ }}` stands for keys or whole values");
     return;
   }

@@ -156,7 +156,8 @@ function readManifest(file: SourceFile, text: string, reading: ManifestReading):
     }
     for (const error of parsed.errors) reading.parseErrors.push({ file: file.path, message: error.message, span: error.span });
   }
-  if (template && parsed.docs.some(templateShapesStructure)) {
+  // JSON too: `{{ }}` there may stand for keys or whole values.
+  if (text.includes('{{') && parsed.docs.some(templateShapesStructure)) {
     skipTemplate('`{{ }}` stands for keys or whole values');
     return;
   }

@@ -277,3 +277,30 @@ describe('notes on stderr', () => {
     expect(run.stderr).not.toContain('more notes not shown');
   });
 });
+
+describe('templates outside charts', () => {
+  const repo = makeRepo({
+    // Not YAML at all: `{{` opens flow mappings that never make sense.
+    'k8s/broken.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  {{- range .Values.keys }}\n  {{ . }}: x\n  {{- end }}\n',
+    // YAML whose `{{ }}` stands for a whole value.
+    'k8s/whole.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata: {{ .Values.data }}\n',
+    // JSON whose `{{ }}` stands for a key.
+    'k8s/keyed.json': '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"{{ .Values.key }}": "x"}}\n',
+    // `{{ }}` inside a string value: read, the value unknown.
+    'k8s/inside.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\ndata:\n  k: "{{ .Values.v }}"\n',
+  });
+
+  it('are skipped with a note saying why, and valid YAML with `{{ }}` in values is read', () => {
+    const run = runCli(['.', '--verbose', '-f', 'json', '--fail-on', 'none'], { cwd: repo });
+    const notes = (JSON.parse(run.stdout) as { notices: { file?: string; message: string }[] }).notices
+      .filter((n) => n.message.startsWith('skipped template'))
+      .map((n) => `${n.file}: ${n.message}`)
+      .sort();
+    expect(notes).toEqual([
+      'k8s/broken.yaml: skipped template: `{{ }}` markup that is not YAML',
+      'k8s/keyed.json: skipped template: `{{ }}` stands for keys or whole values',
+      'k8s/whole.yaml: skipped template: `{{ }}` stands for keys or whole values',
+    ]);
+  });
+});
