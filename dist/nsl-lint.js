@@ -28642,6 +28642,7 @@ function jsonErrorOffset(s) {
 var CRD_KIND = /kind:[ ]+(["']?)CustomResourceDefinition\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
 var CRD_API = /apiVersion:[ ]+(["']?)apiextensions\.k8s\.io\/v1(?:beta1)?\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
 var SPEC_LINE = /spec:[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+var OTHER_SPEC = /^(?:["']?spec["']?[ \t]*:|\?)/m;
 function withoutCrdSchemas(text, documents) {
   const cuts = [];
   const partial = [];
@@ -28654,6 +28655,7 @@ function withoutCrdSchemas(text, documents) {
     if (bodyStart === 0 || bodyStart > end) return;
     const bodyEnd = topLevelValueEnd(text, bodyStart, end);
     if (bodyEnd === -1) return;
+    if (OTHER_SPEC.test(text.slice(start, lineStart)) || OTHER_SPEC.test(text.slice(bodyEnd, end))) return;
     cuts.push([lineStart, bodyEnd]);
     partial.push(ordinal);
   });
@@ -28854,20 +28856,14 @@ function flowSequence(text, pos, eol) {
   if (text.charCodeAt(i) === 93) return restIsComment(text, i + 1, eol);
   for (; ; ) {
     blanks();
-    const c = text.charCodeAt(i);
-    if (c === 34 || c === 39) {
-      const end = quotedItemEnd(text, i, eol);
-      if (end === -1) return false;
-      i = end;
-    } else {
-      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return false;
-      while (i < eol) {
-        const ch = text.charCodeAt(i);
-        if (ch === 44 || ch === 93) break;
-        if (ch === 91 || ch === 123 || ch === 125 || ch === 58 || ch === 35) return false;
-        i++;
-      }
-    }
+    i = flowScalarEnd(
+      text,
+      i,
+      eol,
+      93
+      /* ] */
+    );
+    if (i === -1) return false;
     blanks();
     const next = text.charCodeAt(i);
     if (next === 93) return restIsComment(text, i + 1, eol);
@@ -28918,26 +28914,32 @@ function flowMapping(text, pos, eol) {
     keys.push(key);
     i += 2;
     blanks();
-    const c = text.charCodeAt(i);
-    if (c === 34 || c === 39) {
-      const end = quotedItemEnd(text, i, eol);
-      if (end === -1) return false;
-      i = end;
-    } else {
-      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return false;
-      while (i < eol) {
-        const ch = text.charCodeAt(i);
-        if (ch === 44 || ch === 125) break;
-        if (ch === 91 || ch === 93 || ch === 123 || ch === 58 || ch === 35) return false;
-        i++;
-      }
-    }
+    i = flowScalarEnd(
+      text,
+      i,
+      eol,
+      125
+      /* } */
+    );
+    if (i === -1) return false;
     blanks();
     const next = text.charCodeAt(i);
     if (next === 125) return restIsComment(text, i + 1, eol);
     if (next !== 44) return false;
     i++;
   }
+}
+function flowScalarEnd(text, pos, eol, close) {
+  const c = text.charCodeAt(pos);
+  if (c === 34 || c === 39) return quotedItemEnd(text, pos, eol);
+  if (pos >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return -1;
+  let i = pos;
+  for (; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 44 || ch === close) break;
+    if (ch === 91 || ch === 93 || ch === 123 || ch === 125 || ch === 58 || ch === 35) return -1;
+  }
+  return i;
 }
 function quotedItemEnd(text, pos, eol) {
   const c = text.charCodeAt(pos);

@@ -6,9 +6,9 @@
  * `metadata` and the rest, and leaves `spec` out.
  *
  * The scanner accepts only the shapes generators write (block mappings and sequences, plain
- * and quoted scalars, also over several lines, block scalars, `[]`, `{}` and one-line
- * sequences of scalars, comments) and declines everything else (flow mappings, tags,
- * anchors, tabs, escaped line breaks, keys that are not plain words, …). A declined `spec`
+ * and quoted scalars, also over several lines, block scalars, one-line flow collections of
+ * scalars, comments) and declines everything else (nested flow collections, tags, anchors,
+ * tabs, escaped line breaks, keys that are not plain words, …). A declined `spec`
  * is parsed as before, so the scanner only has to be right about what it accepts: both
  * parsers read it without an error (the unit test holds it to js-yaml and `yaml`).
  */
@@ -30,6 +30,8 @@ export interface WithoutSchemas {
 const CRD_KIND = /kind:[ ]+(["']?)CustomResourceDefinition\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
 const CRD_API = /apiVersion:[ ]+(["']?)apiextensions\.k8s\.io\/v1(?:beta1)?\1[ ]*(?:#[^\n]*)?(?:\n|$)/y;
 const SPEC_LINE = /spec:[ ]*(?:#[^\n]*)?(?:\n|$)/y;
+/** A top-level line that may be a `spec` key in another spelling (quoted, spaced, explicit). */
+const OTHER_SPEC = /^(?:["']?spec["']?[ \t]*:|\?)/m;
 
 /**
  * `text` without the `spec` blocks of its CRD documents (given as the counted documents of
@@ -40,7 +42,7 @@ export function withoutCrdSchemas(text: string, documents: readonly DocumentRang
   const cuts: [number, number][] = [];
   const partial: number[] = [];
   documents.forEach(({ start, end }, ordinal) => {
-    // The first top-level line of each key (a repeated key stays in the shortened text, where the parser refuses it).
+    // The first top-level line of each key (a repeated `kind` or `apiVersion` stays in the shortened text, where the parser refuses it).
     if (topLevelLine(text, start, end, 'kind:', CRD_KIND) === undefined) return;
     if (topLevelLine(text, start, end, 'apiVersion:', CRD_API) === undefined) return;
     const lineStart = topLevelLine(text, start, end, 'spec:', SPEC_LINE);
@@ -49,6 +51,8 @@ export function withoutCrdSchemas(text: string, documents: readonly DocumentRang
     if (bodyStart === 0 || bodyStart > end) return;
     const bodyEnd = topLevelValueEnd(text, bodyStart, end);
     if (bodyEnd === -1) return;
+    // Another `spec` key would be a repeated key once this one is cut out, and nobody would see it.
+    if (OTHER_SPEC.test(text.slice(start, lineStart)) || OTHER_SPEC.test(text.slice(bodyEnd, end))) return;
     cuts.push([lineStart, bodyEnd]);
     partial.push(ordinal);
   });
@@ -326,20 +330,8 @@ function flowSequence(text: string, pos: number, eol: number): boolean {
   if (text.charCodeAt(i) === 0x5d /* ] */) return restIsComment(text, i + 1, eol);
   for (;;) {
     blanks();
-    const c = text.charCodeAt(i);
-    if (c === 0x22 || c === 0x27) {
-      const end = quotedItemEnd(text, i, eol);
-      if (end === -1) return false;
-      i = end;
-    } else {
-      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return false;
-      while (i < eol) {
-        const ch = text.charCodeAt(i);
-        if (ch === 0x2c || ch === 0x5d) break;
-        if (ch === 0x5b || ch === 0x7b || ch === 0x7d || ch === 0x3a || ch === 0x23) return false;
-        i++;
-      }
-    }
+    i = flowScalarEnd(text, i, eol, 0x5d /* ] */);
+    if (i === -1) return false;
     blanks();
     const next = text.charCodeAt(i);
     if (next === 0x5d) return restIsComment(text, i + 1, eol);
@@ -406,26 +398,32 @@ function flowMapping(text: string, pos: number, eol: number): boolean {
     keys.push(key);
     i += 2;
     blanks();
-    const c = text.charCodeAt(i);
-    if (c === 0x22 || c === 0x27) {
-      const end = quotedItemEnd(text, i, eol);
-      if (end === -1) return false;
-      i = end;
-    } else {
-      if (i >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return false;
-      while (i < eol) {
-        const ch = text.charCodeAt(i);
-        if (ch === 0x2c || ch === 0x7d) break;
-        if (ch === 0x5b || ch === 0x5d || ch === 0x7b || ch === 0x3a || ch === 0x23) return false;
-        i++;
-      }
-    }
+    i = flowScalarEnd(text, i, eol, 0x7d /* } */);
+    if (i === -1) return false;
     blanks();
     const next = text.charCodeAt(i);
     if (next === 0x7d) return restIsComment(text, i + 1, eol);
     if (next !== 0x2c) return false;
     i++;
   }
+}
+
+/**
+ * Past a scalar of a one-line flow collection that starts at `pos`: a quoted one, or a plain
+ * one up to a `,` or the collection's `close`; -1 for anything else (a nested collection,
+ * a `:` or a `#`).
+ */
+function flowScalarEnd(text: string, pos: number, eol: number, close: number): number {
+  const c = text.charCodeAt(pos);
+  if (c === 0x22 || c === 0x27) return quotedItemEnd(text, pos, eol);
+  if (pos >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return -1;
+  let i = pos;
+  for (; i < eol; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x2c || ch === close) break;
+    if (ch === 0x5b || ch === 0x5d || ch === 0x7b || ch === 0x7d || ch === 0x3a || ch === 0x23) return -1;
+  }
+  return i;
 }
 
 /** Past the closing quote of a one-line quoted scalar that starts at `pos`, or -1. */

@@ -268,6 +268,8 @@ describe('parseYamlStream with CRD schemas checked only', () => {
       '  group: example.com\n   names: x\n', // bad indentation
       '  group: "example.com\n', // an unclosed quote
       '  group: example.com\n  names:\n    kind: a: b\n', // a mapping where a scalar is
+      '  group: example.com\nspec:\n  group: other.com\n', // a repeated spec
+      '  group: example.com\n"spec":\n  group: other.com\n', // a repeated spec, quoted
     ];
     for (const body of broken) {
       const text = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n---\n${crdDoc(body)}`;
