@@ -301,3 +301,50 @@ describe('many CRDs in one stream', () => {
     });
   });
 });
+
+describe('parseYamlStream with CRD schemas checked only, against the whole parse', () => {
+  const TOP = [
+    'status:\n  acceptedNames:\n    kind: ""',
+    'spec:\n  group: again.example.com',
+    '"spec": {}',
+    'spec : {}',
+    'kind: Other',
+    'extra: 1',
+  ];
+
+  it('reads what the whole parse reads, less the schemas it left out, and fails where it fails', () => {
+    let partial = 0;
+    let failed = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const next = seeded(seed);
+      const header = [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: things.example.com',
+        'spec:',
+      ];
+      let lines = [...header, ...mapping(next, 2, 0)];
+      if (next(3) === 0) lines.push(...pick(next, TOP).split('\n'));
+      if (next(2) === 0) lines = damaged(lines, next);
+      const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n${lines.join('\n')}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n`;
+      const whole = parseYamlStream(text);
+      const checked = parseYamlStream(text, { crdSchemas: 'check-only' });
+      if (!checked.ok || !checked.partial) {
+        expect(checked, `seed ${seed}:\n${text}`).toEqual(whole);
+        if (!checked.ok) failed++;
+        continue;
+      }
+      partial++;
+      expect(whole.ok, `seed ${seed}:\n${text}`).toBe(true);
+      const expected = whole.docs.map((doc, i) => {
+        if (!checked.partial?.includes(i)) return doc;
+        const { spec: _left, ...rest } = doc as Record<string, unknown>;
+        return rest;
+      });
+      expect(checked.docs, `seed ${seed}:\n${text}`).toEqual(expected);
+    }
+    expect(partial).toBeGreaterThan(100);
+    expect(failed).toBeGreaterThan(20);
+  });
+});
