@@ -50262,19 +50262,25 @@ function flowSequence(text, pos, eol) {
   }
 }
 function quoted(text, pos, eol, double) {
+  const close = closingQuote(text, pos, eol, double);
+  if (close === -1) return "bad";
+  if (close === eol) return "open";
+  return restIsComment(text, close + 1, eol) ? "closed" : "bad";
+}
+function closingQuote(text, pos, eol, double) {
   const mark = double ? 34 : 39;
   for (let i = pos; i < eol; i++) {
     const ch = text.charCodeAt(i);
     if (double && ch === 92) {
       const length = escapeLength(text, i, eol);
-      if (length === 0) return "bad";
+      if (length === 0) return -1;
       i += length - 1;
     } else if (ch === mark) {
       if (!double && text.charCodeAt(i + 1) === 39) i++;
-      else return restIsComment(text, i + 1, eol) ? "closed" : "bad";
+      else return i;
     }
   }
-  return "open";
+  return eol;
 }
 function escapeLength(text, at, eol) {
   const next = at + 1 < eol ? text[at + 1] : "";
@@ -50319,7 +50325,10 @@ function flowMapping(text, pos, eol) {
 }
 function flowScalarEnd(text, pos, eol, close) {
   const c = text.charCodeAt(pos);
-  if (c === 34 || c === 39) return quotedItemEnd(text, pos, eol);
+  if (c === 34 || c === 39) {
+    const close2 = closingQuote(text, pos + 1, eol, c === 34);
+    return close2 === -1 || close2 === eol ? -1 : close2 + 1;
+  }
   if (pos >= eol || NOT_PLAIN_FIRST.has(c) || c === 45 || c === 63 || c === 58) return -1;
   let i = pos;
   for (; i < eol; i++) {
@@ -50328,21 +50337,6 @@ function flowScalarEnd(text, pos, eol, close) {
     if (ch === 91 || ch === 93 || ch === 123 || ch === 125 || ch === 58 || ch === 35) return -1;
   }
   return i;
-}
-function quotedItemEnd(text, pos, eol) {
-  const c = text.charCodeAt(pos);
-  for (let j = pos + 1; j < eol; j++) {
-    const ch = text.charCodeAt(j);
-    if (ch === 92 && c === 34) {
-      const length = escapeLength(text, j, eol);
-      if (length === 0) return -1;
-      j += length - 1;
-    } else if (ch === c) {
-      if (c === 39 && text.charCodeAt(j + 1) === 39) j++;
-      else return j + 1;
-    }
-  }
-  return -1;
 }
 function restIsComment(text, pos, eol) {
   let i = pos;
@@ -56338,33 +56332,37 @@ var GuardedReader = class {
     }
     if (!explicit && !plain2 && !this.inside(real, within))
       return { ok: false, level: "warning", reason: "skipped: it links to a file outside the repository" };
-    if (!content) {
-      try {
-        const stat2 = fs3.statSync(real);
-        if (!stat2.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat2)})` };
-        if (stat2.size > this.maxBytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
-        fs3.accessSync(real, fs3.constants.R_OK);
-        return { ok: true, text: "" };
-      } catch (err) {
-        return { ok: false, level: "error", reason: `could not read file: ${errorText(err)}` };
-      }
-    }
     let fd;
     try {
+      if (!content) {
+        const stat3 = fs3.statSync(real);
+        const refused2 = this.refusal(stat3);
+        if (refused2) return refused2;
+        fs3.accessSync(real, fs3.constants.R_OK);
+        return { ok: true, text: "" };
+      }
       const before = plain2 ? void 0 : fs3.statSync(real);
-      if (before && !before.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(before)})` };
+      if (before && !before.isFile()) return notRegular(before);
       fd = fs3.openSync(real, fs3.constants.O_RDONLY | fs3.constants.O_NONBLOCK);
       const stat2 = fs3.fstatSync(fd);
-      if (!stat2.isFile()) return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat2)})` };
-      if (stat2.size > this.maxBytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      const refused = this.refusal(stat2);
+      if (refused) return refused;
       const bytes = readBounded(fd, stat2.size, this.maxBytes);
-      if (!bytes) return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      if (!bytes) return this.tooLarge();
       return { ok: true, text: decodeText(bytes) };
     } catch (err) {
       return { ok: false, level: "error", reason: `could not read file: ${errorText(err)}` };
     } finally {
       if (fd !== void 0) fs3.closeSync(fd);
     }
+  }
+  /** Why a file is not read: not a regular file, or larger than the bound; undefined when it may be read. */
+  refusal(stat2) {
+    if (!stat2.isFile()) return notRegular(stat2);
+    return stat2.size > this.maxBytes ? this.tooLarge() : void 0;
+  }
+  tooLarge() {
+    return { ok: false, level: "warning", reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
   }
   /** Whether a regular file the walk found starts with `#!` (a script under any name). */
   hasShebang(abs) {
@@ -56420,6 +56418,9 @@ function decodeText(bytes) {
   }
   const text = bytes.toString("utf8");
   return text.charCodeAt(0) === 65279 ? text.slice(1) : text;
+}
+function notRegular(stat2) {
+  return { ok: false, level: "warning", reason: `skipped: not a regular file (${fileType(stat2)})` };
 }
 function fileType(stat2) {
   if (stat2.isDirectory()) return "a directory";

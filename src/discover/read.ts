@@ -54,36 +54,42 @@ export class GuardedReader {
     }
     if (!explicit && !plain && !this.inside(real, within))
       return { ok: false, level: 'warning', reason: 'skipped: it links to a file outside the repository' };
-    if (!content) {
-      // A look without opening (the read that follows looks again): a regular file, small enough, readable.
-      try {
-        const stat = fs.statSync(real);
-        if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
-        if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
-        fs.accessSync(real, fs.constants.R_OK);
-        return { ok: true, text: '' };
-      } catch (err) {
-        return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
-      }
-    }
     let fd: number | undefined;
     try {
+      if (!content) {
+        // A look without opening (the read that follows looks again): a regular file, small enough, readable.
+        const stat = fs.statSync(real);
+        const refused = this.refusal(stat);
+        if (refused) return refused;
+        fs.accessSync(real, fs.constants.R_OK);
+        return { ok: true, text: '' };
+      }
       // Look before opening (opening a device can have effects; the walk has looked already),
       // and again after (the path may change in between).
       const before = plain ? undefined : fs.statSync(real);
-      if (before && !before.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(before)})` };
+      if (before && !before.isFile()) return notRegular(before);
       fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
-      if (stat.size > this.maxBytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      const refused = this.refusal(stat);
+      if (refused) return refused;
       const bytes = readBounded(fd, stat.size, this.maxBytes);
-      if (!bytes) return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
+      if (!bytes) return this.tooLarge();
       return { ok: true, text: decodeText(bytes) };
     } catch (err) {
       return { ok: false, level: 'error', reason: `could not read file: ${errorText(err)}` };
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
+  }
+
+  /** Why a file is not read: not a regular file, or larger than the bound; undefined when it may be read. */
+  private refusal(stat: fs.Stats): Extract<ReadResult, { ok: false }> | undefined {
+    if (!stat.isFile()) return notRegular(stat);
+    return stat.size > this.maxBytes ? this.tooLarge() : undefined;
+  }
+
+  private tooLarge(): Extract<ReadResult, { ok: false }> {
+    return { ok: false, level: 'warning', reason: `skipped: larger than ${sizeText(this.maxBytes)}` };
   }
 
   /** Whether a regular file the walk found starts with `#!` (a script under any name). */
@@ -156,6 +162,10 @@ export function decodeText(bytes: Buffer): string {
   }
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function notRegular(stat: fs.Stats): Extract<ReadResult, { ok: false }> {
+  return { ok: false, level: 'warning', reason: `skipped: not a regular file (${fileType(stat)})` };
 }
 
 function fileType(stat: fs.Stats): string {

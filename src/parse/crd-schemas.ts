@@ -349,20 +349,32 @@ function flowSequence(text: string, pos: number, eol: number): boolean {
  * know, an escaped line break, text after the closing quote).
  */
 function quoted(text: string, pos: number, eol: number, double: boolean): 'closed' | 'open' | 'bad' {
+  const close = closingQuote(text, pos, eol, double);
+  if (close === -1) return 'bad';
+  if (close === eol) return 'open';
+  return restIsComment(text, close + 1, eol) ? 'closed' : 'bad';
+}
+
+/**
+ * Where the quote of a quoted scalar closes, scanning its text from `pos` to `eol`: the
+ * closing quote's offset, `eol` when it does not close on this line, or -1 for an escape
+ * this scanner declines.
+ */
+function closingQuote(text: string, pos: number, eol: number, double: boolean): number {
   const mark = double ? 0x22 : 0x27;
   for (let i = pos; i < eol; i++) {
     const ch = text.charCodeAt(i);
     if (double && ch === 0x5c /* \ */) {
       const length = escapeLength(text, i, eol);
-      if (length === 0) return 'bad';
+      if (length === 0) return -1;
       i += length - 1;
     } else if (ch === mark) {
       // `''` is a quote inside single quotes.
       if (!double && text.charCodeAt(i + 1) === 0x27) i++;
-      else return restIsComment(text, i + 1, eol) ? 'closed' : 'bad';
+      else return i;
     }
   }
-  return 'open';
+  return eol;
 }
 
 /** The length of the escape at `at` in a double-quoted scalar (`\n`, `\"`, `\u00e9`, …), or 0 for one this scanner declines. */
@@ -415,7 +427,11 @@ function flowMapping(text: string, pos: number, eol: number): boolean {
  */
 function flowScalarEnd(text: string, pos: number, eol: number, close: number): number {
   const c = text.charCodeAt(pos);
-  if (c === 0x22 || c === 0x27) return quotedItemEnd(text, pos, eol);
+  if (c === 0x22 || c === 0x27) {
+    // A quoted item closes on its line.
+    const close = closingQuote(text, pos + 1, eol, c === 0x22);
+    return close === -1 || close === eol ? -1 : close + 1;
+  }
   if (pos >= eol || NOT_PLAIN_FIRST.has(c) || c === 0x2d || c === 0x3f || c === 0x3a) return -1;
   let i = pos;
   for (; i < eol; i++) {
@@ -424,23 +440,6 @@ function flowScalarEnd(text: string, pos: number, eol: number, close: number): n
     if (ch === 0x5b || ch === 0x5d || ch === 0x7b || ch === 0x7d || ch === 0x3a || ch === 0x23) return -1;
   }
   return i;
-}
-
-/** Past the closing quote of a one-line quoted scalar that starts at `pos`, or -1. */
-function quotedItemEnd(text: string, pos: number, eol: number): number {
-  const c = text.charCodeAt(pos);
-  for (let j = pos + 1; j < eol; j++) {
-    const ch = text.charCodeAt(j);
-    if (ch === 0x5c && c === 0x22) {
-      const length = escapeLength(text, j, eol);
-      if (length === 0) return -1;
-      j += length - 1;
-    } else if (ch === c) {
-      if (c === 0x27 && text.charCodeAt(j + 1) === 0x27) j++;
-      else return j + 1;
-    }
-  }
-  return -1;
 }
 
 /** Only blanks, or blanks and a comment, from `pos` to `eol`. */
